@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench NAME``. Each prints ``NAME: key=value ...`` last."""

@@ -1,0 +1,83 @@
+"""A name that points nowhere: a flow's resources, a ref's flow, an action, a polled flow,
+a webhook event's resource or flows, an embed's suite resource or entity, a parent."""
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from engine.dsl.context import Context, Rule, did_you_mean
+from engine.dsl.diagnostics import Diagnostic
+from engine.dsl.document import Path
+from engine.dsl.model import Resource
+
+
+def _missing(
+    ctx: Context, path: Path, what: str, name: str, known: Mapping[str, Any]
+) -> Diagnostic:
+    hint = did_you_mean(name, known) or f"; known: {sorted(known)}"
+    return ctx.at(path, f"{what} {name!r} does not exist{hint}", "unknown-reference")
+
+
+def _parents(ctx: Context, side: str, resources: Mapping[str, Resource]) -> Iterator[Diagnostic]:
+    for name, resource in resources.items():
+        if resource.parent is not None and resource.parent not in resources:
+            path = ("resources", name, "parent")
+            yield _missing(ctx, path, f"parent {side} resource", resource.parent, resources)
+
+
+def check(ctx: Context) -> Iterator[Diagnostic]:
+    suite = ctx.suite_spec
+    if suite is not None:
+        yield from _parents(ctx, "suite", suite.resources)
+        for i, event in enumerate(suite.webhooks.events):
+            if event.resource not in suite.resources:
+                path = ("webhooks", "events", i, "resource")
+                yield _missing(ctx, path, "suite resource", event.resource, suite.resources)
+    spec = ctx.ats
+    if spec is None:
+        return
+    yield from _parents(ctx, "ats", spec.resources)
+    suite_resources: Mapping[str, Resource] | None = ctx.suite.resources if ctx.suite else None
+    sides = {"ats": spec.resources, "suite": suite_resources}
+    base: Path
+    for name, flow in spec.sync.items():
+        base = ("sync", name)
+        for role, resource in (("source", flow.source), ("target", flow.target)):
+            side = flow.source_side if role == "source" else flow.target_side
+            known = sides[side]
+            if known is not None and resource not in known:
+                yield _missing(ctx, (*base, role), f"{side} resource", resource, known)
+        for field, ref in flow.refs.items():
+            if ref.flow not in spec.sync:
+                yield _missing(ctx, (*base, "refs", field, "flow"), "flow", ref.flow, spec.sync)
+        target = sides[flow.target_side]
+        if flow.action and target is not None and flow.target in target:
+            actions = target[flow.target].actions
+            if flow.action not in actions:
+                yield _missing(
+                    ctx, (*base, "action"), f"action of {flow.target!r}", flow.action, actions
+                )
+    if spec.polling is not None:
+        for i, flow_name in enumerate(spec.polling.flows):
+            if flow_name not in spec.sync:
+                yield _missing(ctx, ("polling", "flows", i), "flow", flow_name, spec.sync)
+    for w, hook in enumerate(spec.webhooks):
+        for e, event in enumerate(hook.events):
+            base = ("webhooks", w, "events", e)
+            if event.resource not in spec.resources:
+                yield _missing(
+                    ctx, (*base, "resource"), "ats resource", event.resource, spec.resources
+                )
+            for f, flow_name in enumerate(event.flows):
+                if flow_name not in spec.sync:
+                    yield _missing(ctx, (*base, "flows", f), "flow", flow_name, spec.sync)
+    entities = {flow.link_entity: flow for flow in spec.sync.values()}
+    for name, embed in spec.embeds.items():
+        if embed.entity not in entities:
+            yield _missing(ctx, ("embeds", name, "entity"), "synced entity", embed.entity, entities)
+        for var, data in embed.data.items():
+            if suite_resources is not None and data.resource not in suite_resources:
+                where = ("embeds", name, "data", var, "resource")
+                yield _missing(ctx, where, "suite resource", data.resource, suite_resources)
+
+
+RULE = Rule("unknown-reference", "a flow, resource, action or entity that does not exist", check)

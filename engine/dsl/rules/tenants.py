@@ -1,0 +1,64 @@
+"""A tenant in connector.yaml that names an unknown ATS, leaves out a required secret,
+picks a setup or suite auth method that does not exist, or writes a bad ${ENV} reference."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from engine.dsl.context import Context, Rule, did_you_mean
+from engine.dsl.diagnostics import Diagnostic
+from engine.dsl.document import walk
+
+ENV_REF = re.compile(r"\$\{([^}]*)\}")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check(ctx: Context) -> Iterator[Diagnostic]:
+    deployment = ctx.deployment
+    if deployment is None:
+        return
+    for path, value in walk(ctx.data):
+        if isinstance(value, str):
+            for name in ENV_REF.findall(value):
+                if not ENV_NAME.match(name):
+                    yield ctx.at(path, f"invalid environment reference '${{{name}}}'", "tenant")
+    for tenant_id, tenant in deployment.tenants.items():
+        base = ("tenants", tenant_id)
+        if ctx.ats_specs is not None:
+            if tenant.ats not in ctx.ats_specs:
+                hint = (
+                    did_you_mean(tenant.ats, ctx.ats_specs) or f"; known: {sorted(ctx.ats_specs)}"
+                )
+                yield ctx.at((*base, "ats"), f"no ATS spec named {tenant.ats!r}{hint}", "tenant")
+                continue
+            spec = ctx.ats_specs[tenant.ats]
+            if spec is None:
+                continue
+            for name, decl in spec.secrets.items():
+                if decl.required and name not in tenant.secrets:
+                    yield ctx.at(
+                        (*base, "secrets") if "secrets" in ctx.data["tenants"][tenant_id] else base,
+                        f"tenant {tenant_id!r} does not supply the secret {name!r} that "
+                        f"{tenant.ats!r} requires",
+                        "tenant",
+                    )
+            if tenant.setup not in spec.setups:
+                yield ctx.at(
+                    (*base, "setup"),
+                    f"{tenant.ats!r} does not support the {tenant.setup!r} setup; it supports "
+                    f"{sorted(spec.setups)}",
+                    "tenant",
+                )
+        if ctx.suite is not None and tenant.suite_auth is not None:
+            methods = ctx.suite.auth_methods
+            if tenant.suite_auth not in methods:
+                hint = did_you_mean(tenant.suite_auth, methods) or f"; known: {sorted(methods)}"
+                yield ctx.at(
+                    (*base, "suite_auth"),
+                    f"the suite has no auth method {tenant.suite_auth!r}{hint}",
+                    "tenant",
+                )
+
+
+RULE = Rule("tenant", "a tenant that cannot run as configured", check)
