@@ -51,8 +51,9 @@ def build(kind: str, data: Mapping[str, Any]) -> Built:
         spec = builder.instance(ROOTS[kind], data, ())
     except _Broken:
         return out
-    if not out.problems:
-        out.spec = typing.cast(Spec, spec)
+    # With problems the spec is partial (broken expressions are None): lint rules still
+    # check it so one typo does not hide the rest, but it never reaches the runtime.
+    out.spec = typing.cast(Spec, spec)
     return out
 
 

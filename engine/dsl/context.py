@@ -27,6 +27,8 @@ class Context:
     ats_specs: Mapping[str, AtsSpec | None] | None = None
     """ATS specs by name, for deployment files (None: unknown, skip the check)."""
     templates_dir: FsPath = TEMPLATES_DIR
+    mappings_dir: FsPath | None = None
+    """For deployment files: the mappings folder their tenants' specs come from."""
 
     @property
     def data(self) -> Any:
@@ -66,5 +68,5 @@ def did_you_mean(word: str, choices: Any) -> str:
     """``"; did you mean 'offset'?"`` when a close choice exists, else ``""``."""
     import difflib
 
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.75)
     return f"; did you mean {close[0]!r}?" if close else ""

@@ -82,10 +82,7 @@ def parse_document(path: str, text: str) -> Document:
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = getattr(exc, "problem", None) or str(exc)
-        doc.errors.append(Diagnostic(path, line, col, f"invalid YAML: {problem}", "yaml"))
+        doc.errors.append(_syntax_error(path, text, exc))
         return doc
     if node is None:
         doc.data = None
@@ -93,6 +90,27 @@ def parse_document(path: str, text: str) -> Document:
     builder = _Builder(doc)
     doc.data = builder.build(node, ())
     return doc
+
+
+def _syntax_error(path: str, text: str, exc: yaml.YAMLError) -> Diagnostic:
+    """Point at what the writer must fix: an unclosed construct's start, a tab."""
+    problem = str(getattr(exc, "problem", None) or exc)
+    context = getattr(exc, "context", None)
+    if context:
+        context = context.removeprefix("while scanning ").removeprefix("while parsing ")
+    mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if "end of stream" in problem and context_mark is not None:
+        mark = context_mark  # the unclosed quote or bracket, not the end of the file
+        problem = f"{context} that is never closed"
+    elif mark is not None and "cannot start any token" in problem:
+        lines = text.splitlines()
+        if mark.line < len(lines) and "\t" in lines[mark.line][: mark.column + 1]:
+            problem = "a tab character; YAML indents with spaces only"
+    elif context:
+        problem = f"{problem} in {context}"
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    return Diagnostic(path, line, col, f"invalid YAML: {problem}", "yaml")
 
 
 def _scan_ignores(text: str) -> dict[int, frozenset[str]]:

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -42,24 +43,38 @@ class Expr:
     def compile(cls, source: str) -> Expr:
         try:
             parsed = jmespath.compile(source)
-        except jmespath.exceptions.ParseError as exc:
-            where = f" at column {exc.lex_position + 1}" if exc.lex_position is not None else ""
-            raise ExpressionError(
-                f"invalid JMESPath {source!r}{where}: {exc.msg}", "jmespath"
-            ) from None
         except jmespath.exceptions.JMESPathError as exc:
-            raise ExpressionError(f"invalid JMESPath {source!r}: {exc}", "jmespath") from None
+            raise ExpressionError(_parse_message(source, exc), "jmespath") from None
         unknown = sorted(_called_functions(parsed.parsed) - FUNCTION_NAMES)
         if unknown:
+            close = difflib.get_close_matches(unknown[0], sorted(FUNCTION_NAMES), n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else "see the README for the functions"
             raise ExpressionError(
-                f"unknown function {unknown[0]!r} in {source!r}; known functions are "
-                f"{sorted(FUNCTION_NAMES)}",
-                "jmespath",
+                f"unknown function {unknown[0]!r} in {source!r}; {hint}", "jmespath"
             )
         return cls(source, parsed)
 
     def search(self, data: Any) -> Any:
         return self.parsed.search(data, options=OPTIONS)
+
+
+def _parse_message(source: str, exc: Exception) -> str:
+    position = getattr(exc, "lex_position", None)
+    where = f" at column {position + 1}" if isinstance(position, int) else ""
+    if isinstance(exc, jmespath.exceptions.LexerError):
+        reason = exc.message[0].lower() + exc.message[1:]
+    elif isinstance(exc, jmespath.exceptions.IncompleteExpressionError):
+        reason = "the expression is incomplete"
+    elif str(getattr(exc, "token_type", "")).lower() == "eof":
+        reason = "the expression ends too early"
+    elif getattr(exc, "token_value", None) is not None:
+        reason = f"unexpected {exc.token_value!r}"  # type: ignore[attr-defined]
+    else:
+        reason = str(exc)
+    hint = ""
+    if "-" in source and "unknown token '-'" in reason:
+        hint = '; quote names with dashes, as in headers."x-request-id"'
+    return f"invalid JMESPath {source!r}{where}: {reason}{hint}"
 
 
 def _called_functions(ast: dict[str, Any]) -> set[str]:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from engine.dsl.build import build
 from engine.dsl.context import Context
@@ -17,7 +20,7 @@ from engine.dsl.document import parse_document
 from engine.dsl.rules import RULES
 from engine.dsl.schemas import KINDS, schema_errors
 from engine.dsl.spec import AtsSpec, Spec, SuiteSpec
-from engine.paths import MAPPINGS_DIR, TEMPLATES_DIR
+from engine.paths import MAPPINGS_DIR, TEMPLATES_DIR, resolve_mappings
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -41,9 +44,13 @@ def lint_text(
     suite: SuiteSpec | None = None,
     ats_specs: Mapping[str, AtsSpec | None] | None = None,
     templates_dir: Path = TEMPLATES_DIR,
+    mappings_dir: Path | None = None,
 ) -> Result:
     doc = parse_document(path, text)
-    ctx = Context(doc, suite=suite, ats_specs=ats_specs, templates_dir=templates_dir)
+    ctx = Context(
+        doc, suite=suite, ats_specs=ats_specs, templates_dir=templates_dir,
+        mappings_dir=mappings_dir,
+    )  # fmt: skip
     data = doc.data
     if isinstance(data, dict) and data.get("kind") in KINDS:
         ctx.kind = str(data["kind"])
@@ -104,16 +111,27 @@ def lint_paths(paths: Iterable[str | Path], *, mappings_dir: Path = MAPPINGS_DIR
     suite: SuiteSpec | None = None
     if not any(_kind_of(texts[p]) == "suite" for p in queue):
         suite = _load_default_suite(mappings_dir)
-    ats_specs: dict[str, AtsSpec | None] | None = None
     for path in queue:
-        kind = _kind_of(texts[path])
-        if kind == "deployment" and ats_specs is None:
-            ats_specs = _ats_catalogue(mappings_dir, suite, results)
-        result = lint_text(str(path), texts[path], suite=suite, ats_specs=ats_specs)
+        if _kind_of(texts[path]) == "deployment":
+            folder = resolve_mappings(path, _mappings_key(texts[path]))
+            result = lint_text(
+                str(path), texts[path], mappings_dir=folder, **_catalogue(folder, results)
+            )
+        else:
+            result = lint_text(str(path), texts[path], suite=suite)
         results[path] = result
         if isinstance(result.spec, SuiteSpec) and suite is None:
             suite = result.spec
     return [results[p] for p in files]
+
+
+def _mappings_key(text: str) -> str | None:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    value = data.get("mappings") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _load_default_suite(mappings_dir: Path) -> SuiteSpec | None:
@@ -124,14 +142,13 @@ def _load_default_suite(mappings_dir: Path) -> SuiteSpec | None:
     return spec if isinstance(spec, SuiteSpec) else None
 
 
-def _ats_catalogue(
-    mappings_dir: Path, suite: SuiteSpec | None, done: Mapping[Path, Result]
-) -> dict[str, AtsSpec | None]:
-    """Every ATS spec by name: the built spec, or None when it has errors."""
-    catalogue: dict[str, AtsSpec | None] = {}
-    for path in sorted((mappings_dir / "ats").glob("*.y*ml")):
+def _catalogue(folder: Path, done: Mapping[Path, Result]) -> dict[str, Any]:
+    """The suite spec and every ATS spec (None when it has errors) of a mappings folder."""
+    suite = _load_default_suite(folder)
+    specs: dict[str, AtsSpec | None] = {}
+    for path in sorted((folder / "ats").glob("*.y*ml")):
         result = done.get(path) or lint_text(
             str(path), path.read_text(encoding="utf-8"), suite=suite
         )
-        catalogue[path.stem] = result.spec if isinstance(result.spec, AtsSpec) else None
-    return catalogue
+        specs[path.stem] = result.spec if isinstance(result.spec, AtsSpec) else None
+    return {"suite": suite, "ats_specs": specs}

@@ -16,7 +16,7 @@ from typing import TypeVar
 from engine.dsl.diagnostics import Diagnostic, SpecError
 from engine.dsl.lint import lint_text
 from engine.dsl.spec import AtsSpec, Deployment, Spec, SuiteSpec
-from engine.paths import MAPPINGS_DIR
+from engine.paths import MAPPINGS_DIR, resolve_mappings
 
 S = TypeVar("S", AtsSpec, SuiteSpec, Deployment)
 
@@ -68,5 +68,21 @@ def load_catalog(mappings_dir: Path | str = MAPPINGS_DIR) -> Catalog:
     return Catalog(suite, MappingProxyType(specs))
 
 
-def load_deployment(path: Path | str, catalog: Catalog) -> Deployment:
-    return _load(Path(path), Deployment, suite=catalog.suite, ats_specs=catalog.ats)
+def load_deployment(path: Path | str, catalog: Catalog | None = None) -> tuple[Deployment, Catalog]:
+    """The deployment and the catalog of its mappings folder (loaded unless given)."""
+    path = Path(path)
+    if catalog is None:
+        catalog = load_catalog(_deployment_mappings(path))
+    deployment = _load(path, Deployment, suite=catalog.suite, ats_specs=catalog.ats)
+    return deployment, catalog
+
+
+def _deployment_mappings(path: Path) -> Path:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        data = None  # _load reports it with its position
+    value = data.get("mappings") if isinstance(data, dict) else None
+    return resolve_mappings(path, value if isinstance(value, str) else None)

@@ -63,7 +63,7 @@ class Flow:
     direction: Literal["to_ats", "to_suite"]
     source: str
     target: str
-    fields: Mapping[str, Expr]
+    fields: Mapping[str, Expr] = empty()
     description: str = ""
     entity: str | None = None
     when: Expr | None = None

@@ -36,8 +36,8 @@ def diff(expected: Mapping[str, Any] | None, actual: Mapping[str, Any] | None) -
 
 def check(ctx: Context) -> Iterator[Diagnostic]:
     spec = ctx.ats
-    if spec is None:
-        return
+    if spec is None or (ctx.built and ctx.built.problems):
+        return  # an expression that did not compile cannot run
     for name, flow in spec.sync.items():
         for i, example in enumerate(flow.examples):
             path = ("sync", name, "examples", i)
@@ -45,7 +45,10 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
             try:
                 actual = map_record(flow, example.input, example.refs)
             except MappingError as exc:
-                yield ctx.at(path, f"{label} of flow {name!r} fails: {exc}", "example")
+                hint = ""
+                if exc.field in flow.refs and exc.field not in example.refs:
+                    hint = f"; give its id in the example's refs: {{{exc.field}: ...}}"
+                yield ctx.at(path, f"{label} of flow {name!r} fails: {exc}{hint}", "example")
                 continue
             problems = diff(example.output, actual)
             if problems:

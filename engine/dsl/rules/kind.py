@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 
-from engine.dsl.context import Context, Rule
+from engine.dsl.context import Context, Rule, did_you_mean
 from engine.dsl.diagnostics import Diagnostic
 from engine.dsl.schemas import KINDS
 
@@ -14,7 +14,8 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
     if kind is None:
         yield ctx.at((), f"missing 'kind'; expected one of {list(KINDS)}", "kind")
     else:
-        yield ctx.at(("kind",), f"unknown kind {kind!r}; expected one of {list(KINDS)}", "kind")
+        hint = did_you_mean(str(kind), KINDS)
+        yield ctx.at(("kind",), f"unknown kind {kind!r}{hint} (valid: {list(KINDS)})", "kind")
 
 
 RULE = Rule("kind", "a missing or unknown kind", check)

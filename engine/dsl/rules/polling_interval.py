@@ -21,9 +21,12 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
             "polling-interval",
         )
     if polling.reconcile < polling.interval:
+        written = ctx.data["polling"].get("reconcile")
+        reconcile = repr(written) if written else "the default '24h'"
         yield ctx.at(
-            ("polling", "reconcile"),
-            "reconciliation runs more often than polling; make it longer than the interval",
+            ("polling", "reconcile") if written else ("polling", "interval"),
+            f"reconciliation every {reconcile} runs more often than polling every "
+            f"{ctx.data['polling']['interval']!r}; make 'reconcile' longer than 'interval'",
             "polling-interval",
         )
 

@@ -53,13 +53,23 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
         if flow.action and target is not None and flow.target in target:
             actions = target[flow.target].actions
             if flow.action not in actions:
-                yield _missing(
-                    ctx, (*base, "action"), f"action of {flow.target!r}", flow.action, actions
+                hint = did_you_mean(flow.action, actions) or f"; its actions: {sorted(actions)}"
+                yield ctx.at(
+                    (*base, "action"),
+                    f"resource {flow.target!r} has no action {flow.action!r}{hint}",
+                    "unknown-reference",
                 )
     if spec.polling is not None:
         for i, flow_name in enumerate(spec.polling.flows):
             if flow_name not in spec.sync:
                 yield _missing(ctx, ("polling", "flows", i), "flow", flow_name, spec.sync)
+            elif spec.sync[flow_name].direction != "to_suite":
+                yield ctx.at(
+                    ("polling", "flows", i),
+                    f"flow {flow_name!r} reads the suite, which sends webhooks; poll only "
+                    "to_suite flows",
+                    "unknown-reference",
+                )
     for w, hook in enumerate(spec.webhooks):
         for e, event in enumerate(hook.events):
             base = ("webhooks", w, "events", e)
@@ -73,7 +83,12 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
     entities = {flow.link_entity: flow for flow in spec.sync.values()}
     for name, embed in spec.embeds.items():
         if embed.entity not in entities:
-            yield _missing(ctx, ("embeds", name, "entity"), "synced entity", embed.entity, entities)
+            hint = did_you_mean(embed.entity, entities) or f"; synced entities: {sorted(entities)}"
+            yield ctx.at(
+                ("embeds", name, "entity"),
+                f"no flow syncs entity {embed.entity!r}, so its ATS ids have no suite match{hint}",
+                "unknown-reference",
+            )
         for var, data in embed.data.items():
             if suite_resources is not None and data.resource not in suite_resources:
                 where = ("embeds", name, "data", var, "resource")

@@ -33,8 +33,8 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
                     hint = did_you_mean(value, declared)
                     yield ctx.at(
                         path,
-                        f"suite {kind} {value!r} is not declared in suite.yaml{hint}; "
-                        f"declared {kind}s are {sorted(declared)}",
+                        f"suite {kind} {value!r} is not declared in suite.yaml{hint} "
+                        f"(declared: {sorted(declared)})",
                         "suite-value",
                         key=flow.direction == "to_ats",
                     )

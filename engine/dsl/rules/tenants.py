@@ -23,6 +23,15 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
             for name in ENV_REF.findall(value):
                 if not ENV_NAME.match(name):
                     yield ctx.at(path, f"invalid environment reference '${{{name}}}'", "tenant")
+    folder = ctx.mappings_dir
+    if folder is not None and not (folder / "suite.yaml").is_file():
+        yield ctx.at(
+            ("mappings",) if "mappings" in ctx.data else (),
+            f"mappings folder {ctx.data.get('mappings', folder.name)!r} (relative to this file) "
+            "has no suite.yaml",
+            "tenant",
+        )
+        return
     for tenant_id, tenant in deployment.tenants.items():
         base = ("tenants", tenant_id)
         if ctx.ats_specs is not None:
@@ -50,6 +59,15 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
                     f"{sorted(spec.setups)}",
                     "tenant",
                 )
+        if ctx.suite is not None:
+            for name, decl in ctx.suite.secrets.items():
+                if decl.required and name not in tenant.suite_secrets:
+                    yield ctx.at(
+                        base,
+                        f"tenant {tenant_id!r} does not supply the suite secret {name!r} "
+                        "under 'suite_secrets'",
+                        "tenant",
+                    )
         if ctx.suite is not None and tenant.suite_auth is not None:
             methods = ctx.suite.auth_methods
             if tenant.suite_auth not in methods:

@@ -22,7 +22,7 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
         hint = did_you_mean(str(error.instance), valid)
         yield ctx.at(
             path,
-            f"unknown {what} type {error.instance!r}{hint}; valid types are {valid}",
+            f"unknown {what} type {error.instance!r}{hint} (valid: {valid})",
             "type",
         )
 
