@@ -163,6 +163,8 @@ class SuiteConnection:
     SCHEMA_DEF: ClassVar[str] = "deployment:suite_connection"
     base_url: str
     public_url: str | None = None
+    token_url: str | None = None
+    authorize_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,7 @@ class Tenant:
     suite_auth: str | None = None
     setup: Literal["ideal", "quick", "static"] = "ideal"
     ats_base_url: str | None = None
+    ats_token_url: str | None = None
     secrets: Mapping[str, str] = empty()
     suite_secrets: Mapping[str, str] = empty()
     frame_origins: tuple[str, ...] = ()

@@ -1,0 +1,161 @@
+"""Tenants from connector.yaml, with their specs, secrets and API clients.
+
+    runtime = Runtime.from_config("connector.yaml")
+    async with runtime.tenant("acme").suite_client() as suite:
+        async for project in suite.list("project"):
+            ...
+
+Secrets are written as ``${ENV}`` references and read from the environment when the
+config loads; a missing variable is an error that names it, never an empty value.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from engine.dsl.loader import Catalog, load_deployment
+from engine.dsl.spec import AtsSpec, Deployment, SuiteSpec, Tenant
+from engine.runtime.client import ApiClient
+from engine.runtime.errors import ConnectorError
+from engine.runtime.store import make_engine
+from engine.runtime.tokens import TokenStore
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def expand_env(value: str, env: Mapping[str, str] | None = None, *, where: str = "") -> str:
+    env = os.environ if env is None else env
+
+    def lookup(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in env:
+            raise ConnectorError(f"environment variable {name} is not set", where=where or None)
+        return env[name]
+
+    return _ENV.sub(lookup, value)
+
+
+@dataclass
+class TenantRuntime:
+    """One company: its config, its ATS spec, and clients for both sides."""
+
+    id: str
+    config: Tenant
+    ats: AtsSpec
+    suite: SuiteSpec
+    deployment: Deployment
+    tokens: TokenStore | None = None
+    env: Mapping[str, str] | None = None
+    verify: bool = True
+    client_options: dict[str, Any] = field(default_factory=dict)
+
+    def _secrets(self, values: Mapping[str, str], side: str) -> dict[str, str]:
+        return {
+            name: expand_env(value, self.env, where=f"tenants.{self.id}.{side}.{name}")
+            for name, value in values.items()
+        }
+
+    def suite_client(self, **options: Any) -> ApiClient:
+        suite_conf = self.deployment.suite
+        urls: dict[str, str] = {}
+        if suite_conf is not None:
+            for name in ("base_url", "token_url", "authorize_url"):
+                value = getattr(suite_conf, name)
+                if value:
+                    urls[name] = expand_env(value, self.env, where=f"suite.{name}")
+        auth = None
+        if self.config.suite_auth is not None:
+            auth = self.suite.auth_methods[self.config.suite_auth]
+        return ApiClient.for_spec(
+            self.suite,
+            tenant=self.id,
+            secrets=self._secrets(self.config.suite_secrets, "suite_secrets"),
+            tokens=self.tokens,
+            auth=auth,
+            urls=urls,
+            verify=self.verify,
+            **{**self.client_options, **options},
+        )
+
+    def ats_client(self, **options: Any) -> ApiClient:
+        urls = {
+            "base_url": self.config.ats_base_url or "",
+            "token_url": self.config.ats_token_url or "",
+        }
+        urls = {
+            k: expand_env(v, self.env, where=f"tenants.{self.id}.ats_{k}")
+            for k, v in urls.items()
+            if v
+        }
+        return ApiClient.for_spec(
+            self.ats,
+            tenant=self.id,
+            secrets=self._secrets(self.config.secrets, "secrets"),
+            tokens=self.tokens,
+            urls=urls,
+            verify=self.verify,
+            **{**self.client_options, **options},
+        )
+
+
+class Runtime:
+    """A loaded deployment: specs, database and tenants."""
+
+    def __init__(
+        self,
+        deployment: Deployment,
+        catalog: Catalog,
+        *,
+        config_path: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        engine: Engine | None = None,
+        tokens: TokenStore | None = None,
+        verify: bool = True,
+    ) -> None:
+        self.deployment = deployment
+        self.catalog = catalog
+        self.config_path = config_path
+        self.env = env
+        self.engine = engine or make_engine(self.database_url)
+        self.tokens = tokens or TokenStore(self.engine)
+        self.verify = verify
+
+    @classmethod
+    def from_config(cls, path: Path | str, **kwargs: Any) -> Runtime:
+        deployment, catalog = load_deployment(path)
+        return cls(deployment, catalog, config_path=Path(path), **kwargs)
+
+    @property
+    def database_url(self) -> str:
+        url = expand_env(self.deployment.database, self.env, where="database")
+        if url.startswith("sqlite:///") and self.config_path is not None:
+            relative = url.removeprefix("sqlite:///")
+            if relative and not relative.startswith("/") and relative != ":memory:":
+                url = f"sqlite:///{(self.config_path.parent / relative).resolve()}"
+        return url
+
+    def tenant(self, tenant_id: str) -> TenantRuntime:
+        config = self.deployment.tenants.get(tenant_id)
+        if config is None:
+            raise ConnectorError(f"unknown tenant {tenant_id!r}")
+        return TenantRuntime(
+            tenant_id,
+            config,
+            self.catalog.ats[config.ats],
+            self.catalog.suite,
+            self.deployment,
+            self.tokens,
+            self.env,
+            self.verify,
+        )
+
+    @property
+    def tenant_ids(self) -> list[str]:
+        return sorted(self.deployment.tenants)

@@ -1,0 +1,1 @@
+"""Stateful simulators of the suite and of reference ATSs, served on loopback."""
