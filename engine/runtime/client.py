@@ -42,6 +42,10 @@ DEFAULT_METHODS = {
 }
 MAX_REDIRECTS = 5
 NEVER_RETRIED = frozenset(range(400, 500)) - {408, 429}
+# A POST may have been processed before an error came back: retrying it could create
+# twice. Only answers that say "not processed", and connections never made, are safe.
+UNPROCESSED = frozenset({408, 429, 503})
+UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class ApiClient:
@@ -237,6 +241,7 @@ class ApiClient:
     ) -> httpx.Response:
         """Send with auth, pacing, retries and the host check; raise on error statuses."""
         retry = self.connection.retry
+        idempotent = method.upper() != "POST"
         refreshed = False
         attempt = 0
         while True:
@@ -244,10 +249,12 @@ class ApiClient:
             try:
                 response = await self._send(method, url, params, json)
             except (httpx.TransportError, TimeoutError) as exc:
-                if attempt + 1 >= retry.max_attempts:
+                unsafe = not (idempotent or isinstance(exc, UNSENT))
+                if attempt + 1 >= retry.max_attempts or unsafe:
+                    why = " (a POST is not retried: it may have been processed)" if unsafe else ""
                     raise UpstreamError(
                         f"{self.name} unreachable after {attempt + 1} attempts: "
-                        f"{type(exc).__name__}",
+                        f"{type(exc).__name__}{why}",
                         **context,
                     ) from None
                 await asyncio.sleep(backoff(attempt, retry.backoff, retry.max_backoff))
@@ -261,6 +268,7 @@ class ApiClient:
             if status < 400 or status in allow:
                 return response
             retryable = status in retry.statuses and status not in NEVER_RETRIED
+            retryable = retryable and (idempotent or status in UNPROCESSED)
             if retryable and attempt + 1 < retry.max_attempts:
                 wait = retry_after(response) if status in (429, 503) else None
                 if wait is not None:

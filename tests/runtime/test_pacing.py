@@ -139,3 +139,28 @@ def test_backoff_is_full_jitter_and_capped() -> None:
 def test_retry_after_forms(header: str, expected: float | None) -> None:
     response = httpx.Response(429, headers={"Retry-After": header})
     assert retry_after(response, now=1445412480.0) == expected
+
+
+def _post(url: str, path: str) -> None:
+    async def run() -> None:
+        connection = {"auth": NONE, "retry": {"backoff": "1ms"}}
+        resources = {"thing": {"endpoints": {"create": {"path": path}}}}
+        async with client_for(url, connection, resources) as client:
+            await client.create("thing", {"name": "x"})
+
+    asyncio.run(run())
+
+
+def test_a_post_is_not_retried_after_an_ambiguous_error(api: tuple[str, State]) -> None:
+    url, state = api
+    with pytest.raises(UpstreamError, match="answered 500"):
+        _post(url, "/status/500")
+    assert state.hits["status:500"] == 1  # it may have been processed: no second create
+
+
+def test_a_post_is_retried_when_the_server_says_it_did_not_process_it(
+    api: tuple[str, State],
+) -> None:
+    url, state = api
+    _post(url, "/flaky")  # 503 twice, then 200
+    assert state.hits["flaky"] == 3
