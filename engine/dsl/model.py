@@ -23,7 +23,7 @@ ENDPOINT_VARS = CONNECTION_VARS | {"id", "parent_id", "since", "params"}
 INCREMENTAL_VARS = CONNECTION_VARS | {"since"}
 SIGNED_VARS = frozenset({"body", "timestamp", "headers", "json"})
 EMBED_VARS = frozenset({"suite_id", "ats_id", "tenant", "secrets"})
-DEEP_LINK_VARS = frozenset({"suite_id", "ats_id", "base_url", "tenant"})
+DEEP_LINK_VARS = frozenset({"suite_id", "ats_id", "public_url", "tenant"})
 
 
 def key(name: str, default: Any = None) -> Any:
