@@ -3,51 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from collections.abc import Sequence
 
 from engine import __version__
-from engine.dsl.lint import lint_paths
-from engine.dsl.rules import RULES
-
-
-def _lint(args: argparse.Namespace) -> int:
-    if args.rules:
-        for rule in RULES:
-            print(f"{rule.name:20} {rule.description}")
-        return 0
-    results = lint_paths(args.paths or ["mappings"])
-    diagnostics = [d for r in results for d in r.diagnostics]
-    errors = sum(d.severity == "error" for d in diagnostics)
-    if args.format == "json":
-        json.dump([d.as_dict() for d in diagnostics], sys.stdout, indent=2)
-        print()
-    else:
-        for diagnostic in diagnostics:
-            print(diagnostic)
-        warnings = len(diagnostics) - errors
-        print(
-            f"{len(results)} file(s) checked: {errors} error(s), {warnings} warning(s)",
-            file=sys.stderr,
-        )
-    return 1 if errors else 0
+from engine.commands import db, lint, sync
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="connector", description=__doc__)
     root.add_argument("--version", action="version", version=f"connector {__version__}")
     commands = root.add_subparsers(dest="command", required=True)
-    lint = commands.add_parser(
-        "lint",
-        help="check spec files",
-        description="Check specs: schema, expressions, references and examples. "
-        "Prints path:line:col: message [rule]; exits 1 on any error.",
-    )
-    lint.add_argument("paths", nargs="*", help="files or folders (default: mappings)")
-    lint.add_argument("--format", choices=("text", "json"), default="text")
-    lint.add_argument("--rules", action="store_true", help="list the rules and exit")
-    lint.set_defaults(run=_lint)
+    for group in (lint, sync, db):
+        group.add(commands)
     return root
 
 

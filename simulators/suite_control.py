@@ -5,7 +5,7 @@ POST /_sim/companies    {"id": "acme", "name": "Acme", "users": [{"email", "name
                                       "saml_certificate", "saml_issuer"}]}
 POST /_sim/reset
 GET  /_sim/state        every company's records, token requests, webhook deliveries
-POST /_sim/faults       {"error_rate", "latency_ms", "burst_429", "drop_webhooks", "seed"}
+POST /_sim/faults       {"error_rate", "latency_ms", "burst_429", "drop_webhooks", "seed", "lost_responses"}
 POST /_sim/settings     {"access_token_ttl": 1, "rate_limit": 100, ...}
 POST /_sim/clock        {"advance": 120}   move the simulator's clock forward
 POST /_sim/tokens       {"company_id", "user_email"?}   a token without OAuth

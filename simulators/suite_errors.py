@@ -67,7 +67,7 @@ class RateLimited(ApiError):
 
 
 class ServerFault(ApiError):
-    """An injected failure (the fault knobs), 500 or 503."""
+    """An injected failure (the fault knobs): 500 or 503, or 502 for a lost answer."""
 
     code = "server_error"
 

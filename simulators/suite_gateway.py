@@ -16,7 +16,7 @@ import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from simulators.suite_errors import ApiError, Unauthorized
+from simulators.suite_errors import ApiError, ServerFault, Unauthorized
 from simulators.suite_state import SuiteState
 from simulators.suite_tokens import AccessToken
 
@@ -37,7 +37,9 @@ class Gateway:
         token = self._token(scope)
         with self.sim.lock:
             verdict = self.sim.traffic.admit(
-                token.company_id if token else ANONYMOUS, faults=token is not None
+                token.company_id if token else ANONYMOUS,
+                faults=token is not None,
+                write=scope.get("method") in ("POST", "PATCH", "PUT", "DELETE"),
             )
         extra = verdict.headers()
 
@@ -55,6 +57,14 @@ class Gateway:
             await error.response()(scope, receive, send_with_headers)
             return
         scope["suite.token"] = token
+        if verdict.lose:  # the write happens, its answer is lost on the way back
+
+            async def discard(message: Message) -> None:
+                return None
+
+            await self.app(scope, receive, discard)
+            await ServerFault(502).response()(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
     def _token(self, scope: Scope) -> AccessToken | None:

@@ -63,11 +63,13 @@ class Faults:
     burst_429: Burst | None = None
     drop_webhooks: float = 0.0
     seed: int = 0
+    lost_responses: float = 0.0
+    """Share of writes that are applied but answered 502, as when a response is lost."""
 
     @classmethod
     def parse(cls, body: Mapping[str, Any], default_seed: int) -> Faults:
         problems: dict[str, str] = {}
-        for name in ("error_rate", "drop_webhooks"):
+        for name in ("error_rate", "drop_webhooks", "lost_responses"):
             value = body.get(name, 0.0)
             if not _number(value) or not 0 <= value <= 1:
                 problems[name] = f"must be a number from 0 to 1, got {value!r}"
@@ -91,7 +93,8 @@ class Faults:
         if problems:
             raise ValidationFailed(problems)
         return cls(float(body.get("error_rate", 0.0)), float(latency), parsed,
-                   float(body.get("drop_webhooks", 0.0)), seed)  # fmt: skip
+                   float(body.get("drop_webhooks", 0.0)), seed,
+                   float(body.get("lost_responses", 0.0)))  # fmt: skip
 
 
 @dataclass
@@ -103,6 +106,7 @@ class Verdict:
     reset: int
     error: ApiError | None = None
     delay: float = 0.0
+    lose: bool = False
 
     def headers(self) -> list[tuple[bytes, bytes]]:
         return [
@@ -134,7 +138,7 @@ class Traffic:
         self.set_faults(Faults(seed=self.seed))
         self._windows.clear()
 
-    def admit(self, company: str, *, faults: bool = True) -> Verdict:
+    def admit(self, company: str, *, faults: bool = True, write: bool = False) -> Verdict:
         """Count one request of ``company`` in its fixed window and decide its fate."""
         now = self.clock()
         limit, window = self.settings.rate_limit, self.settings.rate_window
@@ -168,6 +172,9 @@ class Traffic:
         rate = self.faults.error_rate
         if verdict.error is None and rate and self.rng.random() < rate:
             verdict.error = ServerFault(self.rng.choice((500, 503)))
+        lost = self.faults.lost_responses
+        if verdict.error is None and write and lost and self.rng.random() < lost:
+            verdict.lose = True
         return verdict
 
     def drop_message(self) -> bool:

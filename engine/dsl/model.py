@@ -309,6 +309,14 @@ class Incremental:
 
 
 @dataclass(frozen=True)
+class Lookup:
+    SCHEMA_DEF: ClassVar[str] = "common:lookup"
+    param: str
+    separator: str = ","
+    max: int = 100
+
+
+@dataclass(frozen=True)
 class Resource:
     SCHEMA_DEF: ClassVar[str] = "common:resource"
     endpoints: Endpoints
@@ -318,6 +326,7 @@ class Resource:
     parent: str | None = None
     actions: Mapping[str, Endpoint] = empty()
     incremental: Incremental | None = None
+    lookup: Lookup | None = None
 
 
 # --- webhooks ---------------------------------------------------------------------

@@ -66,12 +66,14 @@ class Flow:
     fields: Mapping[str, Expr] = empty()
     description: str = ""
     entity: str | None = None
+    on_demand: bool = False
     when: Expr | None = None
     refs: Mapping[str, Ref] = empty()
     roles: EnumMap | None = None
     stages: EnumMap | None = None
     enums: tuple[EnumMap, ...] = ()
     action: str | None = None
+    match: tuple[str, ...] = ()
     delete: DeletePolicy = DeletePolicy()
     ownership: Mapping[str, Side] = empty()
     examples: tuple[Example, ...] = ()

@@ -124,8 +124,15 @@ class Runtime:
         self.config_path = config_path
         self.env = env
         self.engine = engine or make_engine(self.database_url)
-        self.tokens = tokens or TokenStore(self.engine)
+        self._tokens = tokens
         self.verify = verify
+
+    @property
+    def tokens(self) -> TokenStore:
+        """The token store; its key is read from the environment on first use."""
+        if self._tokens is None:
+            self._tokens = TokenStore(self.engine)
+        return self._tokens
 
     @classmethod
     def from_config(cls, path: Path | str, **kwargs: Any) -> Runtime:

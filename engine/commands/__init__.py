@@ -1,0 +1,1 @@
+"""Subcommands of ``connector``, one module per group."""
