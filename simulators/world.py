@@ -34,7 +34,7 @@ GREENHOUSE_CLIENT = ("gh-connector", "gh-secret-" + "0" * 8)
 CONFIG = """\
 # A deployment joining the loopback simulators, written by simulators/world.py.
 kind: deployment
-database: sqlite:///connector.db
+database: {database}
 suite:
   base_url: {suite}/api/v1
   public_url: {suite}
@@ -60,8 +60,9 @@ tenants:
 
 
 class World:
-    def __init__(self, directory: Path, *, seed: int = 0) -> None:
+    def __init__(self, directory: Path, *, seed: int = 0, database_url: str | None = None) -> None:
         self.directory = directory
+        self.database = database_url or "sqlite:///connector.db"
         self.suite_app = suite.create_app(seed=seed)
         self.greenhouse_app = greenhouse.create_app(seed=seed)
         self.suite_server = LoopbackServer(self.suite_app)
@@ -69,6 +70,7 @@ class World:
         self.config_path = directory / "connector.yaml"
         self.key = Fernet.generate_key().decode()
         self.hook_secret = "gh-hook-" + secrets.token_hex(8)
+        self._runtimes: list[Runtime] = []
 
     @property
     def suite(self) -> SuiteState:
@@ -108,6 +110,7 @@ class World:
         self.config_path.write_text(
             CONFIG.format(
                 tenant=TENANT,
+                database=self.database,
                 suite=self.suite_server.url,
                 greenhouse=self.greenhouse_server.url,
                 gh_id=GREENHOUSE_CLIENT[0],
@@ -127,10 +130,14 @@ class World:
         engine = make_engine(self.database_url())
         upgrade(engine)
         tokens = TokenStore(engine, MultiFernet([Fernet(self.key)]))
-        return Runtime.from_config(self.config_path, engine=engine, tokens=tokens, **kwargs)
+        runtime = Runtime.from_config(self.config_path, engine=engine, tokens=tokens, **kwargs)
+        self._runtimes.append(runtime)
+        return runtime
 
     def database_url(self) -> str:
-        return f"sqlite:///{self.directory / 'connector.db'}"
+        if self.database.startswith("sqlite:///") and not self.database.startswith("sqlite:////"):
+            return f"sqlite:///{self.directory / self.database.removeprefix('sqlite:///')}"
+        return self.database
 
     def __exit__(
         self,
@@ -138,5 +145,7 @@ class World:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        for runtime in self._runtimes:
+            runtime.close()
         self.greenhouse_server.stop()
         self.suite_server.stop()

@@ -163,6 +163,9 @@ class Runtime:
             self.verify,
         )
 
+    def close(self) -> None:
+        self.engine.dispose()
+
     @property
     def tenant_ids(self) -> list[str]:
         return sorted(self.deployment.tenants)

@@ -51,7 +51,8 @@ def seed(world: World) -> dict[str, Any]:
     return {"jobs": jobs, "invited": invited, "others": others, "admin": admin, "staff": staff}
 
 
-def test_greenhouse_end_to_end(world: World) -> None:
+def test_greenhouse_end_to_end(any_world: World) -> None:
+    world = any_world
     data = seed(world)
     runtime = world.runtime()
     company = world.company
