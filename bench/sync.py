@@ -1,0 +1,116 @@
+"""Sync 10,000 Greenhouse applications end to end into the suite, on SQLite.
+
+The simulators run in a process of their own. Baseline, same run: a plain httpx loop
+that makes the same suite writes (a project per job, a candidate and an invitation per
+application) with the same concurrency, no engine: the ratio is what the engine's
+reading, mapping, link bookkeeping and audit cost on top of the writes themselves.
+
+Last line: ``sync: rate=<applications/s> sql_per_record=<x> rss_mb=<peak> baseline=<applications/s> ratio=<x>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.fernet import Fernet, MultiFernet
+from sqlalchemy import event
+
+from engine.runtime.migrate import upgrade
+from engine.runtime.store import make_engine
+from engine.runtime.sync import SyncEngine
+from engine.runtime.tenants import Runtime
+from engine.runtime.tokens import TokenStore
+from simulators.world import SUITE_CLIENT, TENANT
+
+JOBS, PER_JOB = 200, 50
+APPLICATIONS = JOBS * PER_JOB
+CONCURRENCY = 8
+
+
+async def baseline(suite_url: str) -> float:
+    async with httpx.AsyncClient(base_url=f"{suite_url}/api/v1", timeout=30) as http:
+        token = await http.post(
+            f"{suite_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=SUITE_CLIENT
+        )
+        http.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
+        slots = asyncio.Semaphore(CONCURRENCY)
+
+        async def post(path: str, body: dict[str, Any]) -> str:
+            async with slots:
+                response = await http.post(path, json=body)
+                response.raise_for_status()
+                return str(response.json()["id"])
+
+        start = time.perf_counter()
+        projects = await asyncio.gather(
+            *(
+                post("/projects", {"name": f"Baseline {j}", "external_id": f"b{j}"})
+                for j in range(JOBS)
+            )
+        )
+
+        async def application(i: int) -> None:
+            candidate = await post(
+                "/candidates", {"first_name": "B", "last_name": str(i), "email": f"b{i}@example.com",
+                                "external_id": f"b{i}"},
+            )  # fmt: skip
+            await post("/invitations", {"project_id": projects[i % JOBS], "candidate_id": candidate,
+                                        "external_id": f"b{i}"})  # fmt: skip
+
+        await asyncio.gather(*(application(i) for i in range(APPLICATIONS)))
+        return APPLICATIONS / (time.perf_counter() - start)
+
+
+def run() -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        world = subprocess.Popen(
+            [sys.executable, "-m", "simulators", str(directory), "--jobs", str(JOBS),
+             "--applications-per-job", str(PER_JOB)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert world.stdout is not None
+            urls = json.loads(world.stdout.readline())
+            engine = make_engine(f"sqlite:///{directory / 'connector.db'}")
+            upgrade(engine)
+            statements = 0
+
+            @event.listens_for(engine, "before_cursor_execute")
+            def count(*_: Any) -> None:
+                nonlocal statements
+                statements += 1
+
+            key = (directory / "key").read_text(encoding="utf-8")
+            tokens = TokenStore(engine, MultiFernet([Fernet(key)]))
+            runtime = Runtime.from_config(
+                directory / "connector.yaml", engine=engine, tokens=tokens
+            )
+            start = time.perf_counter()
+            summary = asyncio.run(SyncEngine(runtime.tenant(TENANT), engine).run())
+            seconds = time.perf_counter() - start
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            state = httpx.get(f"{urls['suite']}/_sim/state", timeout=60).json()
+            invitations = state["companies"][TENANT]["invitations"]
+            synced = {i["external_id"] for i in invitations}
+            assert len(synced) == APPLICATIONS == len(invitations), (len(synced), summary.counts)
+            base = asyncio.run(baseline(urls["suite"]))
+        finally:
+            if world.stdin:
+                world.stdin.close()
+            world.wait(timeout=30)
+    rate = APPLICATIONS / seconds
+    print(f"applications={APPLICATIONS} seconds={seconds:.1f} counts={summary.counts}")
+    return (
+        f"sync: rate={rate:.0f} sql_per_record={statements / APPLICATIONS:.2f} rss_mb={rss:.0f} "
+        f"baseline={base:.0f} ratio={rate / base:.2f}"
+    )
