@@ -42,8 +42,7 @@ tenants:
   {tenant}:
     ats: greenhouse
     suite_company: {tenant}
-    suite_auth: client
-    setup: ideal
+{suite_auth}    setup: ideal
     ats_base_url: {greenhouse}/v3
     ats_token_url: {greenhouse}/token
     secrets:
@@ -60,7 +59,15 @@ tenants:
 
 
 class World:
-    def __init__(self, directory: Path, *, seed: int = 0, database_url: str | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        seed: int = 0,
+        database_url: str | None = None,
+        suite_auth: str | None = "client",
+    ) -> None:
+        self.suite_auth = suite_auth
         self.directory = directory
         self.database = database_url or "sqlite:///connector.db"
         self.suite_app = suite.create_app(seed=seed)
@@ -111,6 +118,7 @@ class World:
             CONFIG.format(
                 tenant=TENANT,
                 database=self.database,
+                suite_auth=f"    suite_auth: {self.suite_auth}\n" if self.suite_auth else "",
                 suite=self.suite_server.url,
                 greenhouse=self.greenhouse_server.url,
                 gh_id=GREENHOUSE_CLIENT[0],
