@@ -260,10 +260,14 @@ class SyncEngine:
         flow = self.spec.sync[name]
         resource = self.clients[flow.source_side].resources[flow.source]
         chosen = []
+        echoes = self._echoes(flow, resource.id, records)
         for record in records:
             source_id = resource.id.search(record)
             if source_id is None:
                 self._step(Step("fail", name, "?", detail="the record has no id"), flow)
+            elif key(source_id) in echoes:
+                detail = "echo: the record is as this engine last wrote it"
+                self._step(Step("skip", name, key(source_id), detail=detail), flow)
             elif flow.when is not None and not truthy(flow.when.search(record)):
                 self._step(Step("skip", name, key(source_id), detail="'when' is false"), flow)
             else:
@@ -284,6 +288,34 @@ class SyncEngine:
             )
         finally:
             self._flush()
+
+    def _echoes(self, flow: Flow, id_of: Any, records: list[dict[str, Any]]) -> set[str]:
+        """Source records that are exactly as another flow of ours last wrote them.
+
+        Such a record changed because we changed it; syncing it back would bounce our
+        own write to where it came from. Any field changed since, by anyone else, makes
+        it a real change again.
+        """
+        writers = [
+            other
+            for other in self.spec.sync.values()
+            if other.target_side == flow.source_side
+            and other.target == flow.source
+            and other is not flow
+        ]
+        if not writers or not records:
+            return set()
+        by_id = {key(id_of.search(r)): r for r in records}
+        echoes: set[str] = set()
+        for writer in writers:
+            for source_id, link in self.links.lookup(
+                writer.link_entity, flow.source_side, list(by_id)
+            ).items():
+                written = link.payload(flow.source_side)
+                record = by_id.get(source_id)
+                if written and record and all(record.get(k) == v for k, v in written.items()):
+                    echoes.add(source_id)
+        return echoes
 
     async def _resolve_refs(
         self, flow: Flow, records: list[dict[str, Any]]
