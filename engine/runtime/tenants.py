@@ -56,27 +56,25 @@ class TenantRuntime:
     verify: bool = True
     client_options: dict[str, Any] = field(default_factory=dict)
 
-    def _secrets(self, values: Mapping[str, str], side: str) -> dict[str, str]:
+    def _expand(self, values: Mapping[str, str | None], where: str) -> dict[str, str]:
         return {
-            name: expand_env(value, self.env, where=f"tenants.{self.id}.{side}.{name}")
+            name: expand_env(value, self.env, where=f"{where}{name}")
             for name, value in values.items()
+            if value
         }
 
-    def suite_client(self, **options: Any) -> ApiClient:
-        suite_conf = self.deployment.suite
-        urls: dict[str, str] = {}
-        if suite_conf is not None:
-            for name in ("base_url", "token_url", "authorize_url"):
-                value = getattr(suite_conf, name)
-                if value:
-                    urls[name] = expand_env(value, self.env, where=f"suite.{name}")
-        auth = None
-        if self.config.suite_auth is not None:
-            auth = self.suite.auth_methods[self.config.suite_auth]
+    def _client(
+        self,
+        spec: AtsSpec | SuiteSpec,
+        secrets: dict[str, str],
+        urls: dict[str, str],
+        options: dict[str, Any],
+        auth: Any = None,
+    ) -> ApiClient:
         return ApiClient.for_spec(
-            self.suite,
+            spec,
             tenant=self.id,
-            secrets=self._secrets(self.config.suite_secrets, "suite_secrets"),
+            secrets=secrets,
             tokens=self.tokens,
             auth=auth,
             urls=urls,
@@ -84,25 +82,25 @@ class TenantRuntime:
             **{**self.client_options, **options},
         )
 
+    def suite_client(self, **options: Any) -> ApiClient:
+        conf = self.deployment.suite
+        urls = {}
+        if conf is not None:
+            given = {
+                "base_url": conf.base_url,
+                "token_url": conf.token_url,
+                "authorize_url": conf.authorize_url,
+            }
+            urls = self._expand(given, "suite.")
+        auth = self.suite.auth_methods[self.config.suite_auth] if self.config.suite_auth else None
+        secrets = self._expand(self.config.suite_secrets, f"tenants.{self.id}.suite_secrets.")
+        return self._client(self.suite, secrets, urls, options, auth)
+
     def ats_client(self, **options: Any) -> ApiClient:
-        urls = {
-            "base_url": self.config.ats_base_url or "",
-            "token_url": self.config.ats_token_url or "",
-        }
-        urls = {
-            k: expand_env(v, self.env, where=f"tenants.{self.id}.ats_{k}")
-            for k, v in urls.items()
-            if v
-        }
-        return ApiClient.for_spec(
-            self.ats,
-            tenant=self.id,
-            secrets=self._secrets(self.config.secrets, "secrets"),
-            tokens=self.tokens,
-            urls=urls,
-            verify=self.verify,
-            **{**self.client_options, **options},
-        )
+        given = {"base_url": self.config.ats_base_url, "token_url": self.config.ats_token_url}
+        urls = self._expand(given, f"tenants.{self.id}.ats_")
+        secrets = self._expand(self.config.secrets, f"tenants.{self.id}.secrets.")
+        return self._client(self.ats, secrets, urls, options)
 
 
 class Runtime:
