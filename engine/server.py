@@ -1,6 +1,11 @@
-"""The ASGI app of ``connector serve``: health and the OAuth consent routes."""
+"""The ASGI app of ``connector serve``: webhooks, OAuth consent and health, with an
+in-process worker draining the inbox (the embedded setup runs everything at once)."""
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -9,10 +14,16 @@ from starlette.routing import Route
 
 from engine.runtime.client import ApiClient
 from engine.runtime.consent import consent_routes
+from engine.runtime.inbox import Inbox
 from engine.runtime.tenants import Runtime
+from engine.runtime.webhooks import webhook_routes
+from engine.runtime.worker import Worker
 
 
-def create_app(runtime: Runtime) -> Starlette:
+def create_app(runtime: Runtime, *, worker: bool = True) -> Starlette:
+    inbox = Inbox(runtime.engine)
+    background = Worker(runtime, inbox, name="embedded")
+
     def suite_client(tenant: str) -> ApiClient | None:
         if tenant not in runtime.deployment.tenants:
             return None
@@ -25,10 +36,34 @@ def create_app(runtime: Runtime) -> Starlette:
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            depth = inbox.depth()
+        except Exception as exc:  # the database is what readiness is about
+            return JSONResponse(
+                {"status": "unavailable", "error": type(exc).__name__}, status_code=503
+            )
+        return JSONResponse({"status": "ready", "inbox": depth})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = asyncio.create_task(background.run(stop)) if worker else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
         *consent_routes(suite_client, runtime.tokens.cipher, public_url),
+        *webhook_routes(runtime, inbox),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
+    app.state.inbox = inbox
+    app.state.worker = background
     return app

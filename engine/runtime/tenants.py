@@ -93,14 +93,18 @@ class TenantRuntime:
             }
             urls = self._expand(given, "suite.")
         auth = self.suite.auth_methods[self.config.suite_auth] if self.config.suite_auth else None
-        secrets = self._expand(self.config.suite_secrets, f"tenants.{self.id}.suite_secrets.")
-        return self._client(self.suite, secrets, urls, options, auth)
+        return self._client(self.suite, self.suite_secrets(), urls, options, auth)
 
     def ats_client(self, **options: Any) -> ApiClient:
         given = {"base_url": self.config.ats_base_url, "token_url": self.config.ats_token_url}
         urls = self._expand(given, f"tenants.{self.id}.ats_")
-        secrets = self._expand(self.config.secrets, f"tenants.{self.id}.secrets.")
-        return self._client(self.ats, secrets, urls, options)
+        return self._client(self.ats, self.ats_secrets(), urls, options)
+
+    def ats_secrets(self) -> dict[str, str]:
+        return self._expand(self.config.secrets, f"tenants.{self.id}.secrets.")
+
+    def suite_secrets(self) -> dict[str, str]:
+        return self._expand(self.config.suite_secrets, f"tenants.{self.id}.suite_secrets.")
 
 
 class Runtime:

@@ -1,0 +1,127 @@
+"""Workers: claim inbox events and run them through the sync engine.
+
+An event names a resource of one side; every flow whose source it is (or the flows the
+event lists) syncs that record, fetching it by id when the event is thin. A thin event
+always reads the record as it is now, so a late retry never writes stale data. A failed
+event backs off and, after a few attempts, waits in the dead-letter state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+from collections import defaultdict
+from typing import Any
+
+from engine.runtime.errors import ConnectorError
+from engine.runtime.inbox import Event, Inbox
+from engine.runtime.links import key
+from engine.runtime.sync import SyncEngine
+from engine.runtime.tenants import Runtime
+from engine.runtime.webhooks import event_of, sources
+
+log = logging.getLogger("connector.worker")
+
+
+class Worker:
+    def __init__(
+        self, runtime: Runtime, inbox: Inbox, *, name: str | None = None, batch: int = 50
+    ) -> None:
+        self.runtime = runtime
+        self.inbox = inbox
+        self.name = name or f"{socket.gethostname()}-{id(self):x}"
+        self.batch = batch
+        self.processed = 0
+        self.failed = 0
+
+    async def run(self, stop: asyncio.Event, *, idle: float = 0.2) -> None:
+        """Work until ``stop`` is set, pausing ``idle`` seconds when nothing is due."""
+        while not stop.is_set():
+            if not await self.run_once():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), idle)
+
+    async def run_once(self) -> int:
+        events = self.inbox.claim(self.name, self.batch)
+        by_tenant: dict[str, list[Event]] = defaultdict(list)
+        for event in events:
+            by_tenant[event.tenant].append(event)
+        await asyncio.gather(*(self._tenant(t, evs) for t, evs in by_tenant.items()))
+        return len(events)
+
+    async def _tenant(self, tenant_id: str, events: list[Event]) -> None:
+        try:
+            tenant = self.runtime.tenant(tenant_id)
+        except ConnectorError as exc:
+            for event in events:
+                self._fail(event, str(exc))
+            return
+        engine = SyncEngine(tenant, self.runtime.engine)
+        by_record: dict[str | None, list[Event]] = defaultdict(list)
+        for event in events:  # claim() hands out one event per record at a time
+            by_record[event.record_key or f"event:{event.id}"].append(event)
+        async with engine._open():
+            await asyncio.gather(
+                *(self._in_order(engine, tenant, evs) for evs in by_record.values())
+            )
+        engine._flush()
+
+    async def _in_order(self, engine: SyncEngine, tenant: Any, events: list[Event]) -> None:
+        for event in events:
+            before = len(engine.summary.steps)
+            try:
+                await self.handle(engine, tenant, event)
+            except ConnectorError as exc:
+                self._fail(event, str(exc))
+                continue
+            failures = [s for s in engine.summary.steps[before:] if s.action == "fail"]
+            if failures:
+                self._fail(
+                    event, "; ".join(f"{s.flow} {s.source_id}: {s.detail}" for s in failures)
+                )
+            else:
+                self.inbox.done(event)
+                self.processed += 1
+
+    async def handle(self, engine: SyncEngine, tenant: Any, event: Event) -> None:
+        source = sources(tenant).get(event.source)
+        if source is None:
+            raise ConnectorError(f"route {event.source!r} is no longer in the specs")
+        described = event_of(source.hook, event.event_type)
+        if described is None:
+            return  # the spec stopped handling this type: nothing to do
+        context = event.payload
+        record_id = described.id.search(context) if described.id is not None else None
+        record = described.record.search(context) if described.record is not None else None
+        if record_id is None and isinstance(record, dict):
+            record_id = record.get("id")
+        if record_id is None:
+            raise ConnectorError(f"event {event.dedup_key} carries no record id")
+        for name, flow in tenant.ats.sync.items():
+            if described.flows and name not in described.flows:
+                continue
+            if flow.source != described.resource or flow.source_side != source.name:
+                continue
+            if described.action == "delete":
+                await engine.delete_source(name, record_id)
+                continue
+            if flow.on_demand:  # only records another flow made us sync are kept up to date
+                linked = engine.links.lookup(flow.link_entity, flow.source_side, [record_id])
+                if key(record_id) not in linked:
+                    continue
+            fresh = isinstance(record, dict) and event.attempts <= 1  # a retry reads it anew
+            await engine.sync_one(name, record_id, record if fresh else None)
+
+    def _fail(self, event: Event, error: str) -> None:
+        status = self.inbox.failed(event, error)
+        self.failed += 1
+        log.warning(
+            "tenant=%s event=%s attempt=%d %s: %s",
+            event.tenant,
+            event.dedup_key,
+            event.attempts,
+            status,
+            error,
+        )
