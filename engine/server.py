@@ -15,14 +15,16 @@ from starlette.routing import Route
 from engine.runtime.client import ApiClient
 from engine.runtime.consent import consent_routes
 from engine.runtime.inbox import Inbox
+from engine.runtime.scheduler import Scheduler
 from engine.runtime.tenants import Runtime
 from engine.runtime.webhooks import webhook_routes
 from engine.runtime.worker import Worker
 
 
-def create_app(runtime: Runtime, *, worker: bool = True) -> Starlette:
+def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False) -> Starlette:
     inbox = Inbox(runtime.engine)
     background = Worker(runtime, inbox, name="embedded")
+    polls = Scheduler(runtime)
 
     def suite_client(tenant: str) -> ApiClient | None:
         if tenant not in runtime.deployment.tenants:
@@ -48,13 +50,14 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        task = asyncio.create_task(background.run(stop)) if worker else None
+        tasks = [asyncio.create_task(background.run(stop))] if worker else []
+        if scheduler:
+            tasks.append(asyncio.create_task(polls.run(stop)))
         try:
             yield
         finally:
             stop.set()
-            if task is not None:
-                await task
+            await asyncio.gather(*tasks)
 
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -66,4 +69,5 @@ def create_app(runtime: Runtime, *, worker: bool = True) -> Starlette:
     app.state.runtime = runtime
     app.state.inbox = inbox
     app.state.worker = background
+    app.state.scheduler = polls
     return app

@@ -23,6 +23,7 @@ from starlette.routing import Route
 from engine.dsl.model import Webhook, WebhookEvent
 from engine.runtime.errors import ConnectorError
 from engine.runtime.inbox import Inbox
+from engine.runtime.registration import stored_secret
 from engine.runtime.signatures import SignatureError, make_verifier
 from engine.runtime.tenants import Runtime, TenantRuntime
 
@@ -92,7 +93,9 @@ def webhook_routes(runtime: Runtime, inbox: Inbox) -> list[Route]:
             return _error(413, f"body larger than {hook.max_body_bytes} bytes")
         headers = {k.lower(): v for k, v in request.headers.items()}
         template = getattr(hook.signature, "secret", None)
-        secret = template.render(secrets=source.secrets, tenant=tenant_id) if template else ""
+        secret = stored_secret(tenant, route) or (
+            template.render(secrets=source.secrets, tenant=tenant_id) if template else ""
+        )
         try:
             make_verifier(hook.signature, secret).verify(body, headers, now=time.time())
         except SignatureError as exc:
