@@ -10,6 +10,7 @@ retryable with ``connector inbox``. Rows about the same record are claimed in or
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ from sqlalchemy.sql import Insert
 
 from engine.runtime.store import inbox
 
-LEASE = 60.0
+# How long a claimed event is a worker's; a killed worker's events return after it.
+LEASE = float(os.environ.get("CONNECTOR_INBOX_LEASE", "60"))
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = 3600.0
 KEEP_DONE = 7 * 86400.0  # processed ids are kept this long for deduplication

@@ -43,8 +43,8 @@ class Worker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), idle)
 
-    async def run_once(self) -> int:
-        events = self.inbox.claim(self.name, self.batch)
+    async def run_once(self, *, now: float | None = None) -> int:
+        events = self.inbox.claim(self.name, self.batch, now=now)
         by_tenant: dict[str, list[Event]] = defaultdict(list)
         for event in events:
             by_tenant[event.tenant].append(event)
@@ -99,6 +99,7 @@ class Worker:
             record_id = record.get("id")
         if record_id is None:
             raise ConnectorError(f"event {event.dedup_key} carries no record id")
+        retried = event.attempts > 1  # an earlier attempt may have written before it died
         for name, flow in tenant.ats.sync.items():
             if described.flows and name not in described.flows:
                 continue
@@ -111,7 +112,9 @@ class Worker:
                 linked = engine.links.lookup(flow.link_entity, flow.source_side, [record_id])
                 if key(record_id) not in linked:
                     continue
-            fresh = isinstance(record, dict) and event.attempts <= 1  # a retry reads it anew
+            if retried:
+                engine._suspect.add((name, key(record_id)))  # look it up before creating
+            fresh = isinstance(record, dict) and not retried  # a retry reads the record anew
             await engine.sync_one(name, record_id, record if fresh else None)
 
     def _fail(self, event: Event, error: str) -> None:
