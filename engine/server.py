@@ -9,12 +9,13 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from engine.runtime.client import ApiClient
 from engine.runtime.consent import consent_routes
 from engine.runtime.inbox import Inbox
+from engine.runtime.metrics import Metrics
 from engine.runtime.scheduler import Scheduler
 from engine.runtime.tenants import Runtime
 from engine.runtime.webhooks import webhook_routes
@@ -23,7 +24,9 @@ from engine.runtime.worker import Worker
 
 def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False) -> Starlette:
     inbox = Inbox(runtime.engine)
-    background = Worker(runtime, inbox, name="embedded")
+    metrics = Metrics()
+    metrics.watch_depth(inbox.depth)
+    background = Worker(runtime, inbox, name="embedded", metrics=metrics)
     polls = Scheduler(runtime)
 
     def suite_client(tenant: str) -> ApiClient | None:
@@ -47,6 +50,9 @@ def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False
             )
         return JSONResponse({"status": "ready", "inbox": depth})
 
+    async def prometheus(request: Request) -> Response:
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -62,12 +68,14 @@ def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", prometheus, methods=["GET"]),
         *consent_routes(suite_client, runtime.tokens.cipher, public_url),
-        *webhook_routes(runtime, inbox),
+        *webhook_routes(runtime, inbox, metrics),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
     app.state.inbox = inbox
     app.state.worker = background
     app.state.scheduler = polls
+    app.state.metrics = metrics
     return app

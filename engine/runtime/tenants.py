@@ -128,6 +128,7 @@ class Runtime:
         self.engine = engine or make_engine(self.database_url)
         self._tokens = tokens
         self.verify = verify
+        self._tenants: dict[str, TenantRuntime] = {}
 
     @property
     def tokens(self) -> TokenStore:
@@ -151,10 +152,12 @@ class Runtime:
         return url
 
     def tenant(self, tenant_id: str) -> TenantRuntime:
+        if tenant_id in self._tenants:
+            return self._tenants[tenant_id]
         config = self.deployment.tenants.get(tenant_id)
         if config is None:
             raise ConnectorError(f"unknown tenant {tenant_id!r}")
-        return TenantRuntime(
+        self._tenants[tenant_id] = TenantRuntime(
             tenant_id,
             config,
             self.catalog.ats[config.ats],
@@ -164,6 +167,7 @@ class Runtime:
             self.env,
             self.verify,
         )
+        return self._tenants[tenant_id]
 
     def close(self) -> None:
         self.engine.dispose()

@@ -23,8 +23,9 @@ from starlette.routing import Route
 from engine.dsl.model import Webhook, WebhookEvent
 from engine.runtime.errors import ConnectorError
 from engine.runtime.inbox import Inbox
+from engine.runtime.metrics import Metrics
 from engine.runtime.registration import stored_secret
-from engine.runtime.signatures import SignatureError, make_verifier
+from engine.runtime.signatures import SignatureError, Verifier, make_verifier
 from engine.runtime.tenants import Runtime, TenantRuntime
 
 log = logging.getLogger("connector.webhooks")
@@ -71,19 +72,51 @@ async def _body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def webhook_routes(runtime: Runtime, inbox: Inbox) -> list[Route]:
+SECRET_TTL = 30.0  # how long a verifier is reused before its secret is read again
+
+
+def webhook_routes(runtime: Runtime, inbox: Inbox, metrics: Metrics | None = None) -> list[Route]:
+    metrics = metrics or Metrics()
+    verifiers: dict[tuple[str, str], tuple[float, Source, Verifier]] = {}
+
+    def endpoint(tenant: TenantRuntime, route: str) -> tuple[Source, Verifier] | None:
+        """The route's source and verifier, built once per ``SECRET_TTL`` (a secret
+        read from the database, the environment and templates is not per request)."""
+        cached = verifiers.get((tenant.id, route))
+        if cached is not None and time.monotonic() - cached[0] < SECRET_TTL:
+            return cached[1], cached[2]
+        source = sources(tenant).get(route)
+        if source is None:
+            return None
+        template = getattr(source.hook.signature, "secret", None)
+        secret = stored_secret(tenant, route) or (
+            template.render(secrets=source.secrets, tenant=tenant.id) if template else ""
+        )
+        verifier = make_verifier(source.hook.signature, secret)
+        verifiers[(tenant.id, route)] = (time.monotonic(), source, verifier)
+        return source, verifier
+
     async def receive(request: Request) -> Response:
+        response = await _receive(request)
+        outcome = response.headers.get("x-connector-outcome", "refused")
+        metrics.received.labels(
+            request.path_params["tenant"], request.path_params["route"], outcome
+        ).inc()
+        return response
+
+    async def _receive(request: Request) -> Response:
         tenant_id, route = request.path_params["tenant"], request.path_params["route"]
         if tenant_id not in runtime.deployment.tenants:
             return _error(404, f"unknown tenant {tenant_id!r}")
         tenant = runtime.tenant(tenant_id)
         try:
-            source = sources(tenant).get(route)
+            found = endpoint(tenant, route)
         except ConnectorError as exc:
             log.error("tenant %s cannot receive webhooks: %s", tenant_id, exc)
             return _error(503, "this tenant's webhook secrets are not configured")
-        if source is None:
+        if found is None:
             return _error(404, f"no webhook route {route!r} for tenant {tenant_id!r}")
+        source, verifier = found
         hook = source.hook
         try:
             body = await _body(request, hook.max_body_bytes)
@@ -92,12 +125,8 @@ def webhook_routes(runtime: Runtime, inbox: Inbox) -> list[Route]:
         if body is None:
             return _error(413, f"body larger than {hook.max_body_bytes} bytes")
         headers = {k.lower(): v for k, v in request.headers.items()}
-        template = getattr(hook.signature, "secret", None)
-        secret = stored_secret(tenant, route) or (
-            template.render(secrets=source.secrets, tenant=tenant_id) if template else ""
-        )
         try:
-            make_verifier(hook.signature, secret).verify(body, headers, now=time.time())
+            verifier.verify(body, headers, now=time.time())
         except SignatureError as exc:
             log.warning("tenant %s route %s: signature refused: %s", tenant_id, route, exc.message)
             return _error(401, "signature verification failed")
@@ -110,13 +139,17 @@ def webhook_routes(runtime: Runtime, inbox: Inbox) -> list[Route]:
             shake = hook.handshake
             answer = shake.body.search(context) if shake.body is not None else {"ok": True}
             extra = {name: str(expr.search(context)) for name, expr in shake.headers.items()}
+            extra["X-Connector-Outcome"] = "handshake"
             return JSONResponse(answer, status_code=shake.status, headers=extra)
         event_id, event_type = hook.event_id.search(context), hook.event_type.search(context)
         if event_id in (None, "") or not isinstance(event_id, str | int):
             return _error(400, "the event has no id")
         event = event_of(hook, event_type)
         if event is None:
-            return JSONResponse({"status": "ignored", "event": str(event_type)})
+            return JSONResponse(
+                {"status": "ignored", "event": str(event_type)},
+                headers={"X-Connector-Outcome": "ignored"},
+            )
         record_id = event.id.search(context) if event.id is not None else None
         record_key = (
             f"{source.name}:{event.resource}:{record_id}" if record_id is not None else None
@@ -130,6 +163,7 @@ def webhook_routes(runtime: Runtime, inbox: Inbox) -> list[Route]:
             event_id,
             stored,
         )
-        return JSONResponse({"status": "accepted" if stored else "duplicate"})
+        outcome = "accepted" if stored else "duplicate"
+        return JSONResponse({"status": outcome}, headers={"X-Connector-Outcome": outcome})
 
     return [Route("/hooks/{tenant}/{route}", receive, methods=["POST"])]

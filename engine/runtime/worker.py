@@ -12,12 +12,14 @@ import asyncio
 import contextlib
 import logging
 import socket
+import time
 from collections import defaultdict
 from typing import Any
 
 from engine.runtime.errors import ConnectorError
 from engine.runtime.inbox import Event, Inbox
 from engine.runtime.links import key
+from engine.runtime.metrics import Metrics
 from engine.runtime.sync import SyncEngine
 from engine.runtime.tenants import Runtime
 from engine.runtime.webhooks import event_of, sources
@@ -27,10 +29,17 @@ log = logging.getLogger("connector.worker")
 
 class Worker:
     def __init__(
-        self, runtime: Runtime, inbox: Inbox, *, name: str | None = None, batch: int = 50
+        self,
+        runtime: Runtime,
+        inbox: Inbox,
+        *,
+        name: str | None = None,
+        batch: int = 50,
+        metrics: Metrics | None = None,
     ) -> None:
         self.runtime = runtime
         self.inbox = inbox
+        self.metrics = metrics or Metrics()
         self.name = name or f"{socket.gethostname()}-{id(self):x}"
         self.batch = batch
         self.processed = 0
@@ -71,6 +80,7 @@ class Worker:
     async def _in_order(self, engine: SyncEngine, tenant: Any, events: list[Event]) -> None:
         for event in events:
             before = len(engine.summary.steps)
+            started = time.perf_counter()
             try:
                 await self.handle(engine, tenant, event)
             except ConnectorError as exc:
@@ -84,6 +94,8 @@ class Worker:
             else:
                 self.inbox.done(event)
                 self.processed += 1
+                self.metrics.processed.labels(event.tenant).inc()
+                self.metrics.latency.labels(event.tenant).observe(time.perf_counter() - started)
 
     async def handle(self, engine: SyncEngine, tenant: Any, event: Event) -> None:
         source = sources(tenant).get(event.source)
@@ -120,6 +132,7 @@ class Worker:
     def _fail(self, event: Event, error: str) -> None:
         status = self.inbox.failed(event, error)
         self.failed += 1
+        self.metrics.failed.labels(event.tenant).inc()
         log.warning(
             "tenant=%s event=%s attempt=%d %s: %s",
             event.tenant,

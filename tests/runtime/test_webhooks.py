@@ -179,3 +179,23 @@ def test_a_suite_rating_comes_back_to_greenhouse_as_a_note(served: tuple[World, 
     asyncio.run(app.state.worker.run_once())
     notes = list(world.greenhouse.notes.values())
     assert len(notes) == 1 and "rated 5/5 by Eve" in notes[0]["body"]
+
+
+def test_metrics_count_events_and_show_the_inbox(served: tuple[World, str, Any]) -> None:
+    world, url, app = served
+    job = world.greenhouse.create_job(name="Measured", status="open")
+    body = {"action": "job_created", "payload": {"job": {"id": job["id"]}}}
+    greenhouse_post(url, world.hook_secret, body, "m-1")
+    greenhouse_post(url, world.hook_secret, body, "m-1")
+    greenhouse_post(url, "wrong", body, "m-2")
+    asyncio.run(app.state.worker.run_once())
+    text = httpx.get(f"{url}/metrics").text
+    for line in (
+        'connector_webhooks_received_total{outcome="accepted",route="greenhouse",tenant="acme"} 1.0',
+        'connector_webhooks_received_total{outcome="duplicate",route="greenhouse",tenant="acme"} 1.0',
+        'connector_webhooks_received_total{outcome="refused",route="greenhouse",tenant="acme"} 1.0',
+        'connector_events_processed_total{tenant="acme"} 1.0',
+        'connector_inbox_events{status="done"} 1.0',
+        'connector_sync_seconds_count{tenant="acme"} 1.0',
+    ):
+        assert line in text, line
