@@ -4,6 +4,7 @@ in-process worker draining the inbox (the embedded setup runs everything at once
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,12 +15,30 @@ from starlette.routing import Route
 
 from engine.runtime.client import ApiClient
 from engine.runtime.consent import consent_routes
+from engine.runtime.errors import ConnectorError
 from engine.runtime.inbox import Inbox
 from engine.runtime.metrics import Metrics
+from engine.runtime.registration import register_suite
 from engine.runtime.scheduler import Scheduler
-from engine.runtime.tenants import Runtime
+from engine.runtime.tenants import Runtime, expand_env
 from engine.runtime.webhooks import webhook_routes
 from engine.runtime.worker import Worker
+
+log = logging.getLogger("connector.server")
+
+
+async def _register_all(runtime: Runtime) -> None:
+    """With a public URL configured, subscribe every tenant's suite company at start-up;
+    a tenant that cannot be registered now is logged and left for `connector register`."""
+    public = runtime.deployment.server.public_url
+    if not public:
+        return
+    for tenant_id in runtime.tenant_ids:
+        try:
+            url = await register_suite(runtime.tenant(tenant_id), expand_env(public, runtime.env))
+            log.info("tenant=%s suite webhooks -> %s", tenant_id, url)
+        except ConnectorError as exc:
+            log.error("tenant=%s suite webhooks not registered: %s", tenant_id, exc)
 
 
 def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False) -> Starlette:
@@ -55,6 +74,7 @@ def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await _register_all(runtime)
         stop = asyncio.Event()
         tasks = [asyncio.create_task(background.run(stop))] if worker else []
         if scheduler:

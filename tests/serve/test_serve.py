@@ -108,3 +108,21 @@ def test_inbox_lists_and_retries_dead_events(
         assert main(["inbox", "retry", *config]) == 0
         assert "1 dead event(s) queued again" in capsys.readouterr().out
         assert inbox.depth() == {"pending": 1}
+
+
+def test_start_up_registers_the_suite_webhooks_when_a_public_url_is_set(tmp_path: Path) -> None:
+    from engine.server import create_app
+    from simulators.serving import LoopbackServer
+
+    with World(tmp_path) as world:
+        port = _port()
+        text = world.config_path.read_text().replace(
+            "tenants:\n", f"server:\n  public_url: http://127.0.0.1:{port}\ntenants:\n", 1
+        )
+        world.config_path.write_text(text)
+        runtime = world.runtime()
+        with LoopbackServer(create_app(runtime, worker=False), port=port):
+            pass
+        assert [w["url"] for w in world.company.webhooks.values()] == [
+            f"http://127.0.0.1:{port}/hooks/{TENANT}/suite"
+        ]
