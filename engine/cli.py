@@ -6,14 +6,14 @@ import argparse
 from collections.abc import Sequence
 
 from engine import __version__
-from engine.commands import db, demo, lint, serve, sync
+from engine.commands import db, demo, embeds, lint, serve, sync
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="connector", description=__doc__)
     root.add_argument("--version", action="version", version=f"connector {__version__}")
     commands = root.add_subparsers(dest="command", required=True)
-    for group in (demo, lint, sync, serve, db):
+    for group in (demo, lint, sync, serve, embeds, db):
         group.add(commands)
     return root
 

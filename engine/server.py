@@ -15,6 +15,8 @@ from starlette.routing import Route
 
 from engine.runtime.client import ApiClient
 from engine.runtime.consent import consent_routes
+from engine.runtime.embed_routes import embed_routes
+from engine.runtime.embeds import EmbedTokens, TTLCache
 from engine.runtime.errors import ConnectorError
 from engine.runtime.inbox import Inbox
 from engine.runtime.metrics import Metrics
@@ -91,6 +93,7 @@ def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False
         Route("/metrics", prometheus, methods=["GET"]),
         *consent_routes(suite_client, runtime.tokens.cipher, public_url),
         *webhook_routes(runtime, inbox, metrics),
+        *embed_routes(runtime, EmbedTokens.from_secret(runtime.tokens.signing_key), TTLCache()),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime

@@ -137,7 +137,7 @@ class World:
         """The deployment, with its database migrated and tokens under a fresh key."""
         engine = make_engine(self.database_url())
         upgrade(engine)
-        tokens = TokenStore(engine, MultiFernet([Fernet(self.key)]))
+        tokens = TokenStore(engine, MultiFernet([Fernet(self.key)]), signing_key=self.key.encode())
         runtime = Runtime.from_config(self.config_path, engine=engine, tokens=tokens, **kwargs)
         self._runtimes.append(runtime)
         return runtime

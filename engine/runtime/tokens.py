@@ -50,9 +50,13 @@ def cipher_from_env(value: str | None = None) -> MultiFernet:
 class TokenStore:
     """Tokens per (tenant, provider), encrypted with Fernet at rest."""
 
-    def __init__(self, engine: Engine, cipher: MultiFernet | None = None) -> None:
+    def __init__(
+        self, engine: Engine, cipher: MultiFernet | None = None, *, signing_key: bytes | None = None
+    ) -> None:
         self.engine = engine
         self.cipher = cipher or cipher_from_env()
+        # the newest key also signs short-lived values such as embed tokens
+        self.signing_key = signing_key or os.environ.get(KEY_ENV, "").split(",")[0].strip().encode()
 
     def load(self, tenant: str, provider: str) -> Token | None:
         query = select(tokens.c.ciphertext).where(

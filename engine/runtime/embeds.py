@@ -1,0 +1,132 @@
+"""Embeddable widgets and quick-setup links: suite data shown inside the ATS.
+
+``/embed/{tenant}/{widget}/{ats_id}?token=…`` renders a widget from ``ui_templates/``
+for a record the equivalence table links to the suite. The token is signed, expires
+(10 minutes by default) and is bound to the tenant, the widget and the id, so a URL
+cannot be reused for another record or company. Every answer carries
+``Content-Security-Policy: frame-ancestors`` with the tenant's allowed ATS origins.
+
+``/links/{tenant}/{entity}/{ats_id}`` redirects to the suite's page for the matching
+record, where the suite's own SSO signs the user in.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from engine.paths import TEMPLATES_DIR
+
+DEFAULT_TTL = 600
+
+
+class TokenError(Exception):
+    """An embed token that is malformed, tampered with, expired, or for something else."""
+
+    def __init__(self, message: str, status: int = 401) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class EmbedTokens:
+    """Sign and check embed tokens with a key derived from Connector's secret key."""
+
+    key: bytes
+
+    @classmethod
+    def from_secret(cls, secret: bytes | str) -> EmbedTokens:
+        raw = secret.encode() if isinstance(secret, str) else secret
+        return cls(hmac.new(raw, b"connector embed tokens v1", hashlib.sha256).digest())
+
+    def issue(
+        self,
+        tenant: str,
+        widget: str,
+        ats_id: str,
+        *,
+        ttl: int = DEFAULT_TTL,
+        now: float | None = None,
+    ) -> str:
+        claims = {"t": tenant, "w": widget, "i": str(ats_id), "e": int((now or time.time()) + ttl)}
+        body = _b64(json.dumps(claims, separators=(",", ":"), sort_keys=True).encode())
+        return f"{body}.{_b64(self._sign(body))}"
+
+    def check(
+        self, token: str, tenant: str, widget: str, ats_id: str, *, now: float | None = None
+    ) -> None:
+        body, dot, signature = token.partition(".")
+        if not dot or not body or not signature:
+            raise TokenError("this link is not valid: its token is malformed")
+        try:
+            valid = hmac.compare_digest(_unb64(signature), self._sign(body))
+            claims = json.loads(_unb64(body)) if valid else None
+        except (ValueError, TypeError):
+            raise TokenError("this link is not valid: its token is malformed") from None
+        if not valid or not isinstance(claims, dict):
+            raise TokenError("this link is not valid: its token was altered")
+        if claims.get("e", 0) < (now or time.time()):
+            raise TokenError("this link has expired: open it again from the ATS")
+        if (claims.get("t"), claims.get("w"), claims.get("i")) != (tenant, widget, str(ats_id)):
+            raise TokenError("this link was made for another record or company", status=403)
+
+    def _sign(self, body: str) -> bytes:
+        return hmac.new(self.key, body.encode(), hashlib.sha256).digest()
+
+
+def frame_ancestors(origins: tuple[str, ...]) -> str:
+    """The CSP that lets only the tenant's ATS pages frame Connector's pages."""
+    allowed = " ".join(origins) if origins else "'none'"
+    return f"frame-ancestors {allowed}; default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'"
+
+
+_pages = ImmutableSandboxedEnvironment(
+    loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+    autoescape=True,
+    undefined=jinja2.ChainableUndefined,  # a missing field shows as nothing, not an error
+)
+
+
+def render(template: str, context: Mapping[str, Any]) -> str:
+    """A widget page, autoescaped in a sandbox: data from the suite is never markup."""
+    return _pages.get_template(template).render(**context)
+
+
+class TTLCache:
+    """Suite answers kept a few seconds, so a page with many widgets asks the suite once."""
+
+    def __init__(self, ttl: float = 30.0, size: int = 2048) -> None:
+        self.ttl, self.size = ttl, size
+        self.items: dict[tuple[Any, ...], tuple[float, Any]] = {}
+        self.hits = self.misses = 0
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        found = self.items.get(key)
+        if found is not None and time.monotonic() - found[0] < self.ttl:
+            self.hits += 1
+            return found[1]
+        self.misses += 1
+        return None
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        if len(self.items) >= self.size:
+            for stale in sorted(self.items, key=lambda k: self.items[k][0])[: self.size // 4]:
+                del self.items[stale]
+        self.items[key] = (time.monotonic(), value)
