@@ -16,7 +16,7 @@ from starlette.routing import Route
 from engine.runtime.client import ApiClient
 from engine.runtime.consent import consent_routes
 from engine.runtime.embed_routes import embed_routes
-from engine.runtime.embeds import EmbedTokens, TTLCache
+from engine.runtime.embeds import CONSENT, EmbedTokens, TokenError, TTLCache
 from engine.runtime.errors import ConnectorError
 from engine.runtime.inbox import Inbox
 from engine.runtime.metrics import Metrics
@@ -45,8 +45,10 @@ async def _register_all(runtime: Runtime) -> None:
 
 def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False) -> Starlette:
     inbox = Inbox(runtime.engine)
+    signer = EmbedTokens.from_secret(runtime.tokens.signing_key)
     metrics = Metrics()
     metrics.watch_depth(inbox.depth)
+    cache = TTLCache(on_lookup=lambda result: metrics.embed_cache.labels(result).inc())
     background = Worker(runtime, inbox, name="embedded", metrics=metrics)
     polls = Scheduler(runtime)
 
@@ -58,6 +60,13 @@ def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False
     def public_url(request: Request) -> str:
         configured = runtime.deployment.server.public_url
         return configured or str(request.base_url).rstrip("/")
+
+    def may_connect(request: Request, tenant: str) -> str | None:
+        try:
+            signer.check(request.query_params.get("token", ""), tenant, CONSENT, tenant)
+        except TokenError as exc:
+            return f"{exc} Ask an administrator for a new link (connector consent-url)."
+        return None
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -91,9 +100,9 @@ def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/metrics", prometheus, methods=["GET"]),
-        *consent_routes(suite_client, runtime.tokens.cipher, public_url),
+        *consent_routes(suite_client, runtime.tokens.cipher, public_url, may_connect),
         *webhook_routes(runtime, inbox, metrics),
-        *embed_routes(runtime, EmbedTokens.from_secret(runtime.tokens.signing_key), TTLCache()),
+        *embed_routes(runtime, signer, cache),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
@@ -101,4 +110,5 @@ def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False
     app.state.worker = background
     app.state.scheduler = polls
     app.state.metrics = metrics
+    app.state.embed_cache = cache
     return app

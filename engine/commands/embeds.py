@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from engine.commands.common import add_config, fail, load_runtime
 from engine.dsl.diagnostics import SpecError
-from engine.runtime.embeds import DEFAULT_TTL, EmbedTokens
+from engine.runtime.embeds import CONSENT, DEFAULT_TTL, EmbedTokens
 from engine.runtime.errors import ConnectorError
 from engine.runtime.tenants import expand_env
 
@@ -32,6 +32,20 @@ def run_embed_url(args: argparse.Namespace) -> int:
         return fail(exc)
     mode = f"&mode={args.mode}" if args.mode != "iframe" else ""
     print(f"{base}/embed/{args.tenant}/{args.widget}/{args.ats_id}?token={token}{mode}")
+    return 0
+
+
+def run_consent_url(args: argparse.Namespace) -> int:
+    try:
+        runtime = load_runtime(args)
+        runtime.tenant(args.tenant)
+        base = _base(args, runtime.deployment.server.public_url, runtime.env)
+        token = EmbedTokens.from_secret(runtime.tokens.signing_key).issue(
+            args.tenant, CONSENT, args.tenant, ttl=args.ttl
+        )
+    except (ConnectorError, SpecError) as exc:
+        return fail(exc)
+    print(f"{base}/oauth/{args.tenant}/start?token={token}")
     return 0
 
 
@@ -65,6 +79,16 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     embed.add_argument("--base", help="Connector's public URL (default: server.public_url)")
     add_config(embed)
     embed.set_defaults(run=run_embed_url)
+    consent = commands.add_parser(
+        "consent-url", help="print the link an admin opens to connect a tenant's suite account"
+    )
+    consent.add_argument("tenant")
+    consent.add_argument(
+        "--ttl", type=int, default=3600, help="seconds the link works (default 3600)"
+    )
+    consent.add_argument("--base", help="Connector's public URL (default: server.public_url)")
+    add_config(consent)
+    consent.set_defaults(run=run_consent_url)
     links = commands.add_parser(
         "links-url", help="print the quick-setup link template to paste into the ATS"
     )

@@ -87,6 +87,7 @@ class ApiClient:
         )  # fmt: skip
         self.auth: AuthStrategy = make_auth(auth or connection.auth, ctx)
         self.host = httpx.URL(self.base_url).host
+        self.headers = {name: self.render(value) for name, value in connection.headers.items()}
         self.pacer = Pacer(connection.rate_limit)
 
     @classmethod
@@ -152,7 +153,7 @@ class ApiClient:
                 request.method, request.url, params=request.params, json=request.json,
                 resource=resource,
             )  # fmt: skip
-            body = _json(response, resource)
+            body = self._json(response, resource)
             records = endpoint.records.search(body) if endpoint.records else body
             if records is None:
                 records = []
@@ -177,7 +178,7 @@ class ApiClient:
         )  # fmt: skip
         if response.status_code == 404:
             return None
-        record = _one(endpoint, _json(response, resource))
+        record = _one(endpoint, self._json(response, resource))
         return record if isinstance(record, dict) else None
 
     async def create(
@@ -211,7 +212,7 @@ class ApiClient:
             request.method, request.url, params=request.params, json=request.json,
             resource=resource, id=id,
         )  # fmt: skip
-        return _json(response, resource, empty_ok=True)
+        return self._json(response, resource, empty_ok=True)
 
     async def _write(
         self, resource: str, op: str, record: Mapping[str, Any], *, id: Any = None,
@@ -223,7 +224,7 @@ class ApiClient:
             request.method, request.url, params=request.params, json=request.json,
             resource=resource, id=id,
         )  # fmt: skip
-        written = _one(endpoint, _json(response, resource, empty_ok=True))
+        written = _one(endpoint, self._json(response, resource, empty_ok=True))
         return written if isinstance(written, dict) else {}
 
     # --- requests ---------------------------------------------------------------------
@@ -290,7 +291,7 @@ class ApiClient:
         if params:
             target = target.copy_merge_params(dict(params))
         self._check_host(target)
-        request = self.http.build_request(method, target, json=json)
+        request = self.http.build_request(method, target, json=json, headers=self.headers)
         for _ in range(MAX_REDIRECTS + 1):
             await self.auth.apply(request)
             async with self.pacer, asyncio.timeout(self.timeout):
@@ -304,18 +305,40 @@ class ApiClient:
             target = request.url.join(location)
             self._check_host(target)
             keep = response.status_code in (307, 308)
+            if not keep and method.upper() != "GET":
+                # replaying a write as a GET would report success for a change never made
+                raise UpstreamError(
+                    f"{method} answered {response.status_code} (a redirect); refusing to "
+                    "replay a write as a read",
+                    status=response.status_code, tenant=self.tenant,
+                )  # fmt: skip
             request = self.http.build_request(
-                method if keep else "GET", target, json=json if keep else None
+                method if keep else "GET", target, json=json if keep else None, headers=self.headers
             )
         raise UpstreamError(f"more than {MAX_REDIRECTS} redirects", tenant=self.tenant)
 
     def _check_host(self, url: httpx.URL) -> None:
-        if url.host != self.host or url.scheme not in ("http", "https"):
+        """Only the base URL's scheme, host and port: never another host, never a
+        downgrade from https to http (which would send credentials in the clear)."""
+        base = httpx.URL(self.base_url)
+        if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
             raise UnsafeRequest(
-                f"refused a request to {url.scheme}://{url.host}: {self.name} may only be "
-                f"called at {self.host}",
+                f"refused a request to {url.scheme}://{url.host}"
+                f"{':' + str(url.port) if url.port else ''}: {self.name} may only be called at "
+                f"{base.scheme}://{base.host}{':' + str(base.port) if base.port else ''}",
                 tenant=self.tenant,
             )
+
+    def _json(self, response: httpx.Response, resource: str, *, empty_ok: bool = False) -> Any:
+        if empty_ok and not response.content.strip():
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise UpstreamError(
+                f"answer is not JSON: {self.redactor(_excerpt(response))}",
+                status=response.status_code, resource=resource,
+            ) from None  # fmt: skip
 
     # --- spec plumbing ----------------------------------------------------------------
 
@@ -382,19 +405,6 @@ def _rebaser(spec_base: str, base: str) -> Callable[[str], str]:
         return url
 
     return rebase
-
-
-def _json(response: httpx.Response, resource: str, *, empty_ok: bool = False) -> Any:
-    if empty_ok and not response.content.strip():
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        raise UpstreamError(
-            f"answer is not JSON: {_excerpt(response)}",
-            status=response.status_code,
-            resource=resource,
-        ) from None
 
 
 def _one(endpoint: model.Endpoint, body: Any) -> Any:

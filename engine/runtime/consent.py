@@ -51,8 +51,11 @@ def consent_routes(
     suite_client: Callable[[str], ApiClient | None],
     cipher: MultiFernet,
     public_url: Callable[[Request], str],
+    allowed: Callable[[Request, str], str | None],
 ) -> list[Route]:
-    """Routes for the consent flow. ``suite_client(tenant)`` is None for unknown tenants."""
+    """Routes for the consent flow. ``suite_client(tenant)`` is None for unknown tenants;
+    ``allowed(request, tenant)`` returns why a start is refused, or None: only an admin
+    with a start link (``connector consent-url``) may connect a tenant's account."""
 
     def strategy(client: ApiClient) -> OAuth2AuthorizationCode | None:
         auth = client.auth
@@ -66,6 +69,10 @@ def consent_routes(
         client = suite_client(tenant)
         if client is None:
             return _page("Unknown tenant", f"No tenant named {tenant!r} is configured.", 404)
+        refused = allowed(request, tenant)
+        if refused is not None:
+            await client.aclose()
+            return _page("Not allowed", refused, 403)
         async with client:
             auth = strategy(client)
             if auth is None:

@@ -27,6 +27,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from engine.paths import TEMPLATES_DIR
 
 DEFAULT_TTL = 600
+CONSENT = "oauth-start"  # the "widget" of a consent start link
 
 
 class TokenError(Exception):
@@ -112,17 +113,22 @@ def render(template: str, context: Mapping[str, Any]) -> str:
 class TTLCache:
     """Suite answers kept a few seconds, so a page with many widgets asks the suite once."""
 
-    def __init__(self, ttl: float = 30.0, size: int = 2048) -> None:
+    def __init__(self, ttl: float = 30.0, size: int = 2048, on_lookup: Any = None) -> None:
         self.ttl, self.size = ttl, size
         self.items: dict[tuple[Any, ...], tuple[float, Any]] = {}
         self.hits = self.misses = 0
+        self.on_lookup = on_lookup  # called with "hit" or "miss", for metrics
 
     def get(self, key: tuple[Any, ...]) -> Any:
         found = self.items.get(key)
         if found is not None and time.monotonic() - found[0] < self.ttl:
             self.hits += 1
+            if self.on_lookup:
+                self.on_lookup("hit")
             return found[1]
         self.misses += 1
+        if self.on_lookup:
+            self.on_lookup("miss")
         return None
 
     def put(self, key: tuple[Any, ...], value: Any) -> None:

@@ -132,7 +132,7 @@ class Inbox:
         with self.engine.begin() as conn:
             conn.execute(
                 update(inbox)
-                .where(inbox.c.id == event.id)
+                .where(inbox.c.id == event.id, inbox.c.status == "processing")  # never undo a done
                 .values(
                     status=status,
                     next_attempt_at=now + wait,

@@ -35,6 +35,10 @@ class Metrics:
             ["tenant"], registry=self.registry,
             buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )  # fmt: skip
+        self.embed_cache = Counter(
+            "connector_embed_cache", "Suite data asked for by widgets, by cache result (hit, miss).",
+            ["result"], registry=self.registry,
+        )  # fmt: skip
         self.depth = Gauge(
             "connector_inbox_events", "Inbox events by status.", ["status"], registry=self.registry
         )

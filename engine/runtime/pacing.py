@@ -5,6 +5,7 @@ to slow down before a 429, ``Retry-After`` honoured, and capped backoff with ful
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from email.utils import parsedate_to_datetime
@@ -14,6 +15,7 @@ import httpx
 from engine.dsl import model
 
 EPOCH_THRESHOLD = 1_000_000_000  # a "seconds" value this large is a Unix time
+MAX_WAIT = 3600.0  # no server may park a client longer than this
 
 
 def retry_after(response: httpx.Response, now: float | None = None) -> float | None:
@@ -29,10 +31,13 @@ def retry_after(response: httpx.Response, now: float | None = None) -> float | N
         seconds = float(value)
     except ValueError:
         try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - now)
+            return min(MAX_WAIT, max(0.0, parsedate_to_datetime(value).timestamp() - now))
         except (TypeError, ValueError):
             return None
-    return max(0.0, seconds - now) if seconds > EPOCH_THRESHOLD else max(0.0, seconds)
+    if not math.isfinite(seconds):
+        return None
+    wait = max(0.0, seconds - now) if seconds > EPOCH_THRESHOLD else max(0.0, seconds)
+    return min(MAX_WAIT, wait)
 
 
 def backoff(attempt: int, base: float, cap: float) -> float:

@@ -76,7 +76,10 @@ class Scheduler:
 
     async def run(self, stop: asyncio.Event, *, every: float = 5.0) -> None:
         while not stop.is_set():
-            await self.tick()
+            try:
+                await self.tick()
+            except Exception:  # a database hiccup must not end polling for good
+                log.exception("scheduler tick failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), every)
 

@@ -15,9 +15,11 @@ import asyncio
 import json
 import time
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from jmespath.exceptions import JMESPathError
 from sqlalchemy import Engine, insert, update
 
 from engine.dsl.spec import Flow
@@ -28,6 +30,12 @@ from engine.runtime.links import Link, LinkConflict, LinkStore, Side, fingerprin
 from engine.runtime.mapping import MappingError, map_record, truthy
 from engine.runtime.store import sync_runs
 from engine.runtime.tenants import TenantRuntime
+
+# Steps of the work in progress: a worker reads what one event did, even while other
+# events run on the same engine; CHAIN holds the records being synced, so that a
+# record referring to itself (or a cycle) is noticed instead of waiting forever.
+STEPS: ContextVar[list[Step] | None] = ContextVar("steps", default=None)
+CHAIN: ContextVar[frozenset[tuple[str, str]]] = ContextVar("chain", default=frozenset())
 
 CONCURRENCY = 8
 RETRY_PASSES = 4  # passes over transiently failed records before a run gives up on them
@@ -99,8 +107,8 @@ class SyncEngine:
                     await self.sync_flow(name, full=full)
                 await self.retry_failures()
                 self._commit_cursors()
-        except ConnectorError as exc:
-            error = str(exc)
+        except Exception as exc:  # any crash marks the run failed, then propagates
+            error = f"{type(exc).__name__}: {exc}"
             raise
         finally:
             self._flush()
@@ -151,10 +159,14 @@ class SyncEngine:
             self._flush()
 
     async def _retry(self, step: Step) -> None:
-        if step.detail.startswith("delete:"):
-            await self.delete_source(step.flow, step.source)
-        elif step.source is not None:
-            await self.sync_one(step.flow, step.source)
+        try:
+            if step.detail.startswith("delete:"):
+                await self.delete_source(step.flow, step.source)
+            elif step.source is not None:
+                await self.sync_one(step.flow, step.source)
+        except ConnectorError as exc:
+            flow = self.spec.sync[step.flow]
+            self._step(_failure(step.flow, step.source_id, step.target_id, exc, step.source), flow)
 
     async def sync_flow(self, name: str, *, full: bool = False) -> None:
         flow = self.spec.sync[name]
@@ -193,9 +205,12 @@ class SyncEngine:
     ) -> None:
         """Sync one source record (fetched by id unless given); one at a time per record."""
         flight = (name, key(source_id))
+        if flight in CHAIN.get():
+            return  # it refers to itself, directly or in a cycle: it is being synced already
         if flight in self._inflight:
-            await self._inflight[flight]
+            await asyncio.shield(self._inflight[flight])
             return
+        chained = CHAIN.set(CHAIN.get() | {flight})
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._inflight[flight] = future
         try:
@@ -209,9 +224,14 @@ class SyncEngine:
                 )
             else:
                 await self.process(name, [dict(record)])
+        except ConnectorError as exc:  # fetching it failed: the record fails, not the run
+            flow = self.spec.sync[name]
+            self._step(_failure(name, key(source_id), None, exc, source_id), flow)
         finally:
-            future.set_result(None)
-            del self._inflight[flight]
+            if not future.done():
+                future.set_result(None)
+            self._inflight.pop(flight, None)
+            CHAIN.reset(chained)
 
     async def sync_many(self, name: str, ids: list[Any]) -> None:
         """Sync records by id, fetched a batch per request where the resource has a
@@ -226,21 +246,32 @@ class SyncEngine:
         mine, others = [], []
         for source_id in ids:
             flight = (name, key(source_id))
+            if flight in CHAIN.get():
+                continue  # a cycle: it is being synced further up already
             if flight in self._inflight:
                 others.append(self._inflight[flight])
             else:
                 self._inflight[flight] = loop.create_future()
                 mine.append(source_id)
+        chained = CHAIN.set(CHAIN.get() | {(name, key(i)) for i in mine})
         try:
             for start in range(0, len(mine), lookup.max):
                 chunk = mine[start : start + lookup.max]
                 params = {lookup.param: lookup.separator.join(str(i) for i in chunk)}
-                records = [r async for r in client.list(flow.source, params=params)]
+                try:
+                    records = [r async for r in client.list(flow.source, params=params)]
+                except ConnectorError as exc:  # these records fail; the run goes on
+                    for source_id in chunk:
+                        self._step(_failure(name, key(source_id), None, exc, source_id), flow)
+                    continue
                 await self.process(name, records)
         finally:
             for source_id in mine:
-                self._inflight.pop((name, key(source_id))).set_result(None)
-        await asyncio.gather(*others)
+                pending = self._inflight.pop((name, key(source_id)))
+                if not pending.done():
+                    pending.set_result(None)
+            CHAIN.reset(chained)
+        await asyncio.gather(*(asyncio.shield(f) for f in others))
 
     async def delete_source(self, name: str, source_id: Any) -> None:
         """Apply the flow's delete policy for a source record deleted at its origin."""
@@ -262,13 +293,18 @@ class SyncEngine:
         chosen = []
         echoes = self._echoes(flow, resource.id, records)
         for record in records:
-            source_id = resource.id.search(record)
+            try:
+                source_id = resource.id.search(record)
+                wanted = flow.when is None or truthy(flow.when.search(record))
+            except JMESPathError as exc:  # an expression that fails on this record's data
+                self._step(Step("fail", name, "?", detail=f"'when' or 'id' failed: {exc}"), flow)
+                continue
             if source_id is None:
                 self._step(Step("fail", name, "?", detail="the record has no id"), flow)
             elif key(source_id) in echoes:
                 detail = "echo: the record is as this engine last wrote it"
                 self._step(Step("skip", name, key(source_id), detail=detail), flow)
-            elif flow.when is not None and not truthy(flow.when.search(record)):
+            elif not wanted:
                 self._step(Step("skip", name, key(source_id), detail="'when' is false"), flow)
             else:
                 chosen.append((source_id, record))
@@ -494,6 +530,9 @@ class SyncEngine:
 
     def _step(self, step: Step, flow: Flow) -> None:
         self.summary.steps.append(step)
+        mine = STEPS.get()
+        if mine is not None:
+            mine.append(step)
         if step.action == "fail" and step.transient:
             self._suspect.add((step.flow, step.source_id))
         if self.on_step is not None:

@@ -20,7 +20,7 @@ from engine.runtime.errors import ConnectorError
 from engine.runtime.inbox import Event, Inbox
 from engine.runtime.links import key
 from engine.runtime.metrics import Metrics
-from engine.runtime.sync import SyncEngine
+from engine.runtime.sync import STEPS, Step, SyncEngine
 from engine.runtime.tenants import Runtime
 from engine.runtime.webhooks import event_of, sources
 
@@ -46,9 +46,18 @@ class Worker:
         self.failed = 0
 
     async def run(self, stop: asyncio.Event, *, idle: float = 0.2) -> None:
-        """Work until ``stop`` is set, pausing ``idle`` seconds when nothing is due."""
+        """Work until ``stop`` is set, pausing ``idle`` seconds when nothing is due.
+
+        Nothing that goes wrong in a batch stops the loop: it is logged, its events
+        come back when their lease ends, and the worker carries on.
+        """
         while not stop.is_set():
-            if not await self.run_once():
+            try:
+                worked = await self.run_once()
+            except Exception:
+                log.exception("worker %s: a batch failed", self.name)
+                worked = 0
+            if not worked:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), idle)
 
@@ -71,22 +80,31 @@ class Worker:
         by_record: dict[str | None, list[Event]] = defaultdict(list)
         for event in events:  # claim() hands out one event per record at a time
             by_record[event.record_key or f"event:{event.id}"].append(event)
-        async with engine._open():
-            await asyncio.gather(
-                *(self._in_order(engine, tenant, evs) for evs in by_record.values())
-            )
-        engine._flush()
+        try:
+            async with engine._open():
+                await asyncio.gather(
+                    *(self._in_order(engine, tenant, evs) for evs in by_record.values())
+                )
+        except Exception as exc:  # the tenant's clients could not even be made
+            log.error("tenant=%s batch failed: %s", tenant_id, exc)
+            for event in events:
+                self._fail(event, f"{type(exc).__name__}: {exc}")
+        finally:
+            engine._flush()
 
     async def _in_order(self, engine: SyncEngine, tenant: Any, events: list[Event]) -> None:
         for event in events:
-            before = len(engine.summary.steps)
+            steps: list[Step] = []
+            mine = STEPS.set(steps)  # this event's steps only, whatever else runs meanwhile
             started = time.perf_counter()
             try:
                 await self.handle(engine, tenant, event)
-            except ConnectorError as exc:
-                self._fail(event, str(exc))
+            except Exception as exc:  # one event's crash is that event's failure
+                self._fail(event, f"{type(exc).__name__}: {exc}")
                 continue
-            failures = [s for s in engine.summary.steps[before:] if s.action == "fail"]
+            finally:
+                STEPS.reset(mine)
+            failures = [s for s in steps if s.action == "fail"]
             if failures:
                 self._fail(
                     event, "; ".join(f"{s.flow} {s.source_id}: {s.detail}" for s in failures)

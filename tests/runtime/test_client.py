@@ -109,3 +109,28 @@ def test_secrets_never_reach_logs_or_errors(
         )
     assert "k-123456" not in str(caught.value)
     assert "k-123456" not in caplog.text and "api_key=***" in caplog.text
+
+
+@pytest.mark.parametrize("method", ["update", "delete"])
+def test_a_redirected_write_is_never_replayed_as_a_read(
+    method: str, api: tuple[str, State]
+) -> None:
+    url, state = api
+    resources = {"thing": {"endpoints": {method: {"path": "/redirect-home"}}}}
+    args = ("thing", 1, {"name": "x"}) if method == "update" else ("thing", 1)
+    with pytest.raises(UpstreamError, match="refusing to replay a write as a read"):
+        _call(url, resources, method, *args)
+    assert state.hits["echo"] == 0  # the GET it would have become was never sent
+
+
+def test_a_next_link_to_another_port_is_refused(api: tuple[str, State]) -> None:
+    url, _ = api
+
+    async def run() -> None:
+        connection = {"auth": {"type": "none"}, "pagination": {"type": "link_header"}}
+        resources = {"thing": {"endpoints": {"list": {"path": "/link-other-port"}}}}
+        async with client_for(url, connection, resources) as client:
+            [r async for r in client.list("thing")]
+
+    with pytest.raises(UnsafeRequest, match=r"may only be called at http://127\.0\.0\.1:"):
+        asyncio.run(run())

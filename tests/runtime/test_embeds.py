@@ -116,3 +116,21 @@ def test_embed_url_and_links_url_print_what_an_admin_pastes(
     assert main(["links-url", TENANT, "job", *config]) == 0
     assert capsys.readouterr().out.strip() == f"{url}/links/{TENANT}/job/{{id}}"
     assert main(["embed-url", TENANT, "nope", "1", *config]) == 2
+
+
+def test_suite_data_is_cached_and_the_cache_is_in_metrics(
+    site: tuple[World, str, EmbedTokens, dict[str, Any]],
+) -> None:
+    _, url, tokens, found = site
+    job_id = str(found["job"]["id"])
+    page = f"{url}/embed/{TENANT}/job_questions/{job_id}"
+    for _ in range(3):  # an ATS page with the same widget three times
+        assert (
+            httpx.get(
+                page, params={"token": tokens.issue(TENANT, "job_questions", job_id)}
+            ).status_code
+            == 200
+        )
+    text = httpx.get(f"{url}/metrics").text
+    assert 'connector_embed_cache_total{result="miss"} 2.0' in text  # the project and its questions
+    assert 'connector_embed_cache_total{result="hit"} 4.0' in text

@@ -134,6 +134,9 @@ def test_backoff_is_full_jitter_and_capped() -> None:
         ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
         ("soon", None),
         ("1445412500", 20.0),
+        ("inf", None),
+        ("nan", None),
+        ("86400", 3600.0),
     ],
 )
 def test_retry_after_forms(header: str, expected: float | None) -> None:

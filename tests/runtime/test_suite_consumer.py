@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from engine.runtime.client import ApiClient
+from engine.runtime.embeds import EmbedTokens
 from engine.server import create_app
 from simulators.serving import LoopbackServer
 from simulators.world import SUITE_CLIENT, TENANT, World
@@ -179,8 +180,14 @@ def test_consent_flow_end_to_end_with_a_browser_stand_in(tmp_path: Path) -> None
             world.suite.tokens.clients[SUITE_CLIENT[0]] = dataclasses.replace(
                 client, redirect_uris=(callback,)
             )
+            signer = EmbedTokens.from_secret(world.key.encode())
             with httpx.Client(follow_redirects=True, timeout=10) as browser:
-                login = browser.get(f"{engine_server.url}/oauth/{TENANT}/start")
+                refused = browser.get(f"{engine_server.url}/oauth/{TENANT}/start")  # no start link
+                assert refused.status_code == 403 and "consent-url" in refused.text
+                start = signer.issue(TENANT, "oauth-start", TENANT)
+                login = browser.get(
+                    f"{engine_server.url}/oauth/{TENANT}/start", params={"token": start}
+                )
                 assert "/sso/login" in str(login.url)  # the suite's SSO asks who we are
                 consent = submit(browser, login, email="admin@acme.example")
                 assert "/oauth/authorize" in str(consent.url)

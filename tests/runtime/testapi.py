@@ -200,6 +200,10 @@ def create_app(records: int = 250) -> Starlette:
             [{"id": 1}], headers={"Link": f'<{state.other_origin}/link>; rel="next"'}
         )
 
+    async def link_other_port(request: Request) -> JSONResponse:
+        other = f"http://127.0.0.1:{(request.url.port or 80) + 1}/link"
+        return JSONResponse([{"id": 1}], headers={"Link": f'<{other}>; rel="next"'})
+
     async def slow(request: Request) -> JSONResponse:
         await asyncio.sleep(float(request.query_params.get("seconds", "3")))
         return JSONResponse({"ok": True})
@@ -239,8 +243,9 @@ def create_app(records: int = 250) -> Starlette:
         Route("/status/{code:int}", status, methods=["GET", "POST"]),
         Route("/flaky", flaky, methods=["GET", "POST"]),
         Route("/redirect-away", redirect_away),
-        Route("/redirect-home", redirect_home),
+        Route("/redirect-home", redirect_home, methods=["GET", "PATCH", "DELETE"]),
         Route("/link-away", link_away),
+        Route("/link-other-port", link_other_port),
         Route("/slow", slow),
         Route("/concurrency", concurrency),
         Route("/not-json", not_json),
