@@ -138,6 +138,9 @@ def _basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
+_REFRESH_LOCKS: dict[tuple[str, str, int], asyncio.Lock] = {}
+
+
 class TokenAuth(AuthStrategy):
     """Bearer tokens from a token endpoint, cached, stored encrypted, refreshed once.
 
@@ -151,11 +154,23 @@ class TokenAuth(AuthStrategy):
     def __init__(self, spec: Any, ctx: AuthContext) -> None:
         super().__init__(spec, ctx)
         self._token: Token | None = None
-        self._lock = asyncio.Lock()
+        self._lock_key = (ctx.tenant, ctx.provider)
 
     @property
     def hosts(self) -> set[str]:
         return {httpx.URL(self.ctx.url("token_url", self.spec.token_url)).host}
+
+    @property
+    def _lock(self) -> asyncio.Lock:
+        """One lock per tenant and provider in this event loop, shared by every client:
+        refresh tokens rotate, so two clients refreshing at once would spend the same
+        one twice and the second would be refused."""
+        loop = asyncio.get_running_loop()
+        key = (*self._lock_key, id(loop))
+        lock = _REFRESH_LOCKS.get(key)
+        if lock is None:
+            lock = _REFRESH_LOCKS[key] = asyncio.Lock()
+        return lock
 
     async def apply(self, request: httpx.Request) -> None:
         token = await self.token()
@@ -176,8 +191,10 @@ class TokenAuth(AuthStrategy):
     async def refresh(self, failed: httpx.Request) -> bool:
         used = failed.headers.get("Authorization", "").removeprefix("Bearer ")
         async with self._lock:
-            current = self._token
+            stored = self._load()  # another client may have refreshed (and rotated) already
+            current = stored if stored is not None else self._token
             if current is not None and current.access_token != used:
+                self._token = current
                 return True  # someone else refreshed already
             stale = Token(
                 used, expires_at=0, refresh_token=current.refresh_token if current else None

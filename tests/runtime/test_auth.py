@@ -215,3 +215,25 @@ def test_authorization_code_without_consent_says_what_to_do(
 
     with pytest.raises(ConsentRequired, match="/oauth/acme/start"):
         asyncio.run(run())
+
+
+def test_two_clients_of_one_tenant_share_a_refresh(
+    api: tuple[str, State], token_store: TokenStore
+) -> None:
+    url, state = api
+    state.refresh_tokens.add("refresh-old")
+    token_store.save("acme", "testapi", Token("old", expires_at=1.0, refresh_token="refresh-old"))
+    auth = {"auth": {"type": "oauth2_authorization_code", "authorize_url": f"{url}/authorize",
+                     "token_url": f"{url}/auth/token", "client_id": "{{ secrets.client_id }}",
+                     "client_secret": "{{ secrets.client_secret }}"}}  # fmt: skip
+
+    async def run() -> list[Any]:
+        async with (
+            client_for(url, auth, PROTECTED, tokens=token_store) as first,
+            client_for(url, auth, PROTECTED, tokens=token_store) as second,
+        ):
+            return await asyncio.gather(first.get("thing", 1), second.get("thing", 2))
+
+    results = asyncio.run(run())
+    assert state.grants["refresh_token"] == 1  # a rotating refresh token is spent once
+    assert {r["token"] for r in results} == {"access-1"}

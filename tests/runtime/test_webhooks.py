@@ -81,7 +81,7 @@ def test_the_same_event_500_times_at_once_is_one_row_and_one_write(
 
     async def burst() -> list[int]:
         limits = httpx.Limits(max_connections=50)
-        async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        async with httpx.AsyncClient(limits=limits, timeout=120) as client:
             responses = await asyncio.gather(
                 *(
                     client.post(f"{url}/hooks/{TENANT}/greenhouse", content=raw, headers=headers)
