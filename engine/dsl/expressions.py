@@ -116,6 +116,12 @@ class Template:
             ast = _ENV.parse(source)
         except jinja2.TemplateSyntaxError as exc:
             raise ExpressionError(f"invalid template {source!r}: {exc.message}", "jinja") from None
+        if any(ast.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends))):
+            raise ExpressionError(
+                f"invalid template {source!r}: a spec's templates cannot include, import or "
+                "extend other templates",
+                "jinja",
+            )
         variables = frozenset(meta.find_undeclared_variables(ast))
         return cls(source, ast, variables, _secret_names(ast))
 
