@@ -65,12 +65,12 @@ def test_spec_template_payloads_are_rejected(payload: str) -> None:
         return  # refused when the spec loads
     if template.variables - allowed:
         return  # lint refuses a template that reads a variable its place does not provide
-    with pytest.raises(
-        (SecurityError, jinja2.UndefinedError, jinja2.TemplateError, MemoryError, OverflowError)
-    ):
+    try:
         rendered = template.render(secrets={"k": "v"}, tenant="acme", id=1, since="x")
-        assert "class" not in rendered and "subclass" not in rendered  # pragma: no cover
-        raise jinja2.TemplateError("rendered")  # pragma: no cover
+    except (SecurityError, jinja2.UndefinedError, jinja2.TemplateError, OverflowError):
+        return  # refused when rendered
+    for leak in ("class", "globals", "subclasses", "popen", "<module"):  # or rendered inert
+        assert leak not in rendered
 
 
 @pytest.mark.parametrize("payload", DATA_PAYLOADS)
