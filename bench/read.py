@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 import resource
-import socket
 import subprocess
 import sys
 import time
 
 import httpx
 
+from bench._support import free_port, wait_until_up
 from engine.dsl.lint import lint_text
 from engine.dsl.spec import AtsSpec
 from engine.runtime.client import ApiClient
@@ -77,23 +77,6 @@ def _rate(fn, url: str) -> float:  # type: ignore[no-untyped-def]
     return count / (time.perf_counter() - start)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(url: str) -> None:
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{url}/items?per_page=1&total=1")
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("the listing server did not start")
-
-
 def peak_rss(url: str) -> None:
     """Child process: list BIG records, print the peak RSS in MB."""
     count = asyncio.run(ours(url, BIG))
@@ -102,11 +85,11 @@ def peak_rss(url: str) -> None:
 
 
 def run() -> str:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-m", "bench.listing_api", str(port)])
     try:
-        _wait(url)
+        wait_until_up(f"{url}/items?per_page=1&total=1", timeout=15)
         rates, bases = [], []
         for _ in range(ROUNDS):  # interleaved, so drift in machine load hits both alike
             bases.append(_rate(baseline, url))

@@ -14,7 +14,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,15 +23,11 @@ from pathlib import Path
 
 import httpx
 
+from bench._support import free_port, wait_until_up
+
 CONNECTIONS = 32
 REQUESTS = 3000
 ROUNDS = 2
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _connection(host: str, port: int, requests: list[bytes], latencies: list[float]) -> None:
@@ -91,17 +86,11 @@ def _signed(secret: str, start: int) -> list[bytes]:
 
 def run() -> str:
     with tempfile.TemporaryDirectory() as tmp:
-        port = _port()
+        port = free_port()
         server = subprocess.Popen([sys.executable, "-m", "bench.webhook_server", tmp, str(port)])
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    httpx.get(f"{base}/healthz")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+            wait_until_up(f"{base}/healthz")
             secret = (Path(tmp) / "hook-secret").read_text(encoding="utf-8")
             bare_requests = [_request("/bare", b'{"action":"x"}', {})] * REQUESTS
             rates, bares, p99s = [], [], []
