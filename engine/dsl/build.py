@@ -41,7 +41,7 @@ class Built:
 
 
 class _Broken(Exception):
-    pass
+    """A value the schema already reported; the build stops without a spec."""
 
 
 def build(kind: str, data: Mapping[str, Any]) -> Built:

@@ -5,6 +5,7 @@ jmespath 1.1 allows one signature per function, and a ``variadic`` entry is *req
 optional trailing argument is declared by marking the last required one variadic.
 """
 
+import contextlib
 import json
 import math
 import re
@@ -67,7 +68,7 @@ def _to_datetime(name: str, value: object) -> datetime | None:
     """Parse an ISO 8601 string, date-only string or epoch milliseconds into aware UTC."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    try:
+    with contextlib.suppress(ValueError, OverflowError):  # unparseable: the error below
         if isinstance(value, str):
             parsed = datetime.fromisoformat(value.strip())
             if parsed.tzinfo is None:
@@ -75,8 +76,6 @@ def _to_datetime(name: str, value: object) -> datetime | None:
             return parsed.astimezone(UTC)
         if isinstance(value, int | float) and math.isfinite(value):
             return _EPOCH + math.floor(value) * _ONE_MS
-    except (ValueError, OverflowError):
-        pass
     raise ConversionError(name, value, "an ISO 8601 date/time or epoch milliseconds")
 
 
