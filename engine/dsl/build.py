@@ -75,6 +75,7 @@ def variant_type(cls: type) -> str | None:
 class _Builder:
     def __init__(self, out: Built) -> None:
         self.out = out
+        self.earlier: frozenset[str] = frozenset()  # names a chained item's templates may read
 
     def instance(self, cls: type, data: Mapping[str, Any], path: Path) -> Any:
         kwargs: dict[str, Any] = {}
@@ -82,6 +83,8 @@ class _Builder:
             name = spec_key(f)
             if name in data:
                 allowed = f.metadata.get("vars", CONNECTION_VARS)
+                if "vars" in f.metadata:
+                    allowed = allowed | self.earlier
                 kwargs[f.name] = self.value(hints(cls)[f.name], data[name], (*path, name), allowed)
         return cls(**kwargs)
 
@@ -108,10 +111,24 @@ class _Builder:
             return tuple(self.value(item, v, (*path, i), allowed) for i, v in enumerate(value))
         if origin is Mapping:
             item = get_args(hint)[1]
+            if getattr(item, "SEES_EARLIER", False):
+                return self.chained(item, value, path)
             return types.MappingProxyType(
                 {k: self.value(item, v, (*path, k), allowed) for k, v in value.items()}
             )
         raise TypeError(f"no builder for {hint!r} at {path}")  # a model bug, not user input
+
+    def chained(self, item: type, value: Mapping[str, Any], path: Path) -> Any:
+        """Items built in order, each free to read the values of the ones before it."""
+        out: dict[str, Any] = {}
+        outer = self.earlier
+        try:
+            for k, v in value.items():
+                self.earlier = outer | frozenset(out)
+                out[k] = self.instance(item, v, (*path, k))
+        finally:
+            self.earlier = outer
+        return types.MappingProxyType(out)
 
     def union(
         self, members: tuple[Any, ...], value: Any, path: Path, allowed: frozenset[str]

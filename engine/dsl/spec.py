@@ -111,10 +111,22 @@ class Polling:
 @dataclass(frozen=True)
 class EmbedData:
     SCHEMA_DEF: ClassVar[str] = "ats:embed_data"
+    SEES_EARLIER: ClassVar[bool] = True  # its templates may read the items declared before it
     resource: str
+    side: Side = "suite"
     id: Template | None = variables(EMBED_VARS, None)
     parent_id: Template | None = variables(EMBED_VARS, None)
     params: Mapping[str, Template] = variables(EMBED_VARS, EMPTY)
+
+
+@dataclass(frozen=True)
+class EmbedAction:
+    SCHEMA_DEF: ClassVar[str] = "ats:embed_action"
+    flow: str
+    label: str
+    when: Expr | None = None
+    confirm: str = ""
+    done: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,19 @@ class Embed:
     data: Mapping[str, EmbedData]
     description: str = ""
     modes: tuple[Literal["iframe", "link", "popup"], ...] = ("iframe", "popup", "link")
+    action: EmbedAction | None = None
+
+
+@dataclass(frozen=True)
+class EmbedContext:
+    SCHEMA_DEF: ClassVar[str] = "ats:embed_context"
+    secret: Template
+    ids: Mapping[str, str]
+    signature: str = "signature"
+    timestamp: str = "timestamp"
+    algorithm: Literal["sha256", "sha512"] = "sha256"
+    encoding: Literal["hex", "base64"] = "hex"
+    max_age: Duration = Duration(300)
 
 
 @dataclass(frozen=True)
@@ -142,6 +167,7 @@ class AtsSpec:
     webhooks: tuple[Webhook, ...] = ()
     polling: Polling | None = None
     embeds: Mapping[str, Embed] = empty()
+    embed_context: EmbedContext | None = None
 
 
 @dataclass(frozen=True)

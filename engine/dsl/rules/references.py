@@ -1,5 +1,5 @@
 """A name that points nowhere: a flow's resources, a ref's flow, an action, a polled flow,
-a webhook event's resource or flows, an embed's suite resource or entity, a parent."""
+a webhook event's resource or flows, an embed's resource, entity or action flow, a parent."""
 
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -90,9 +90,29 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
                 "unknown-reference",
             )
         for var, data in embed.data.items():
-            if suite_resources is not None and data.resource not in suite_resources:
+            known = sides[data.side]
+            if known is not None and data.resource not in known:
                 where = ("embeds", name, "data", var, "resource")
-                yield _missing(ctx, where, "suite resource", data.resource, suite_resources)
+                yield _missing(ctx, where, f"{data.side} resource", data.resource, known)
+        if embed.action is not None:
+            acting = spec.sync.get(embed.action.flow)
+            if acting is None:
+                yield _missing(
+                    ctx, ("embeds", name, "action", "flow"), "flow", embed.action.flow, spec.sync
+                )
+            elif acting.direction != "to_suite" or acting.link_entity != embed.entity:
+                yield ctx.at(
+                    ("embeds", name, "action", "flow"),
+                    f"flow {embed.action.flow!r} does not sync {embed.entity!r} records to "
+                    "the suite, so the button could not act on this widget's record",
+                    "unknown-reference",
+                )
+    if spec.embed_context is not None:
+        for entity in spec.embed_context.ids:
+            if entity not in entities:
+                yield _missing(
+                    ctx, ("embed_context", "ids", entity), "synced entity", entity, entities
+                )
 
 
 RULE = Rule("unknown-reference", "a flow, resource, action or entity that does not exist", check)
