@@ -24,10 +24,13 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from engine.dsl.spec import EmbedContext
 from engine.paths import TEMPLATES_DIR
 
 DEFAULT_TTL = 600
 CONSENT = "oauth-start"  # the "widget" of a consent start link
+OWN_PARAMS = frozenset({"token", "mode", "notice", "confirm"})  # never part of an ATS signature
+CLOCK_SKEW = 60  # seconds an ATS clock may run ahead of ours
 
 
 class TokenError(Exception):
@@ -90,6 +93,49 @@ class EmbedTokens:
 
     def _sign(self, body: str) -> bytes:
         return hmac.new(self.key, body.encode(), hashlib.sha256).digest()
+
+
+def check_context(
+    spec: EmbedContext,
+    secret: str,
+    params: list[tuple[str, str]],
+    entity: str,
+    ats_id: str,
+    *,
+    now: float | None = None,
+) -> None:
+    """Check an ATS-signed widget context: the HMAC, its age, and that it names this record.
+
+    The signed text is every query parameter except the signature and Connector's own
+    (``token``, ``mode``, ``notice``, ``confirm``), sorted by name, as ``name=value``
+    joined with ``&``, e.g. ``application_id=9001&timestamp=1700000000&user_id=42``.
+    """
+    values = dict(params)
+    if len(values) != len(params):
+        raise TokenError("this link is not valid: a parameter is given twice")
+    signature = values.pop(spec.signature, "")
+    if not signature:
+        raise TokenError("this link is not valid: it carries neither a token nor a signature")
+    signed = "&".join(f"{k}={v}" for k, v in sorted(values.items()) if k not in OWN_PARAMS)
+    digest = hmac.new(secret.encode(), signed.encode(), spec.algorithm).digest()
+    expected = digest.hex() if spec.encoding == "hex" else base64.b64encode(digest).decode()
+    given = signature.lower() if spec.encoding == "hex" else signature.replace(" ", "+")
+    if not secret or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise TokenError("this link is not valid: its signature does not match")
+    try:
+        signed_at = float(values.get(spec.timestamp, ""))
+    except ValueError:
+        raise TokenError("this link is not valid: its timestamp is missing or malformed") from None
+    if signed_at > 1e11:  # milliseconds
+        signed_at /= 1000
+    age = (now or time.time()) - signed_at
+    if age > spec.max_age:
+        raise TokenError("this link has expired: open it again from the ATS")
+    if age < -CLOCK_SKEW:
+        raise TokenError("this link is not valid: it was signed in the future")
+    id_param = spec.ids.get(entity)
+    if id_param is None or values.get(id_param) != str(ats_id):
+        raise TokenError("this link was made for another record", status=403)
 
 
 def frame_ancestors(origins: tuple[str, ...]) -> str:

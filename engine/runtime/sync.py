@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from jmespath.exceptions import JMESPathError
 from sqlalchemy import Engine, insert, update
 
-from engine.dsl.spec import Flow
+from engine.dsl.spec import AtsSpec, Flow
 from engine.runtime.client import ApiClient
 from engine.runtime.cursor import next_since, record_time
 from engine.runtime.errors import ConnectorError, UpstreamError
@@ -76,9 +77,16 @@ class Summary:
 
 
 class SyncEngine:
-    def __init__(self, tenant: TenantRuntime, engine: Engine, *, dry_run: bool = False) -> None:
+    def __init__(
+        self,
+        tenant: TenantRuntime,
+        engine: Engine,
+        *,
+        dry_run: bool = False,
+        spec: AtsSpec | None = None,
+    ) -> None:
         self.tenant = tenant
-        self.spec = tenant.ats
+        self.spec = spec or tenant.ats  # another spec: the same flows, some of them adjusted
         self.links = LinkStore(engine, tenant.id)
         self.engine = engine
         self.dry_run = dry_run
@@ -98,15 +106,29 @@ class SyncEngine:
         self, flows: Iterable[str] | None = None, *, full: bool = False, trigger: str = "sync"
     ) -> Summary:
         names = self.order(flows)
+        async with self._recorded(names, full, trigger):
+            for name in names:
+                await self.sync_flow(name, full=full)
+            await self.retry_failures()
+            self._commit_cursors()
+        return self.summary
+
+    async def run_one(self, name: str, source_id: Any, *, trigger: str) -> Summary:
+        """Sync one record now, recorded as a run of its own. A person waits on it (a
+        widget's button), so a failure is reported at once, not retried for seconds."""
+        async with self._recorded([name], False, trigger):
+            await self.sync_one(name, source_id)
+        return self.summary
+
+    @asynccontextmanager
+    async def _recorded(self, names: list[str], full: bool, trigger: str) -> AsyncIterator[None]:
+        """A run with its clients open, written to ``sync_runs`` unless it is a plan."""
         run_id = None if self.dry_run else self._start_run(names, full, trigger)
         self.summary.run_id = run_id
         error = None
         try:
             async with self._open():
-                for name in names:
-                    await self.sync_flow(name, full=full)
-                await self.retry_failures()
-                self._commit_cursors()
+                yield
         except Exception as exc:  # any crash marks the run failed, then propagates
             error = f"{type(exc).__name__}: {exc}"
             raise
@@ -114,7 +136,6 @@ class SyncEngine:
             self._flush()
             if run_id is not None:
                 self._finish_run(run_id, error)
-        return self.summary
 
     def order(self, flows: Iterable[str] | None) -> list[str]:
         """Flows in dependency order: a flow after the flows its refs point to."""
