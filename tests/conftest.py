@@ -20,6 +20,14 @@ ADMIN_URL = os.environ.get(
     "CONNECTOR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 _postgres_missing: list[str] = []
+_loud_skips: list[str] = []  # other real parts that were missing, said again at the end
+
+
+def skip_loudly(reason: str) -> None:
+    """Skip a test for want of a real part, and repeat why in a banner at the end."""
+    if reason not in _loud_skips:
+        _loud_skips.append(reason)
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -58,10 +66,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _postgres_missing:
+    said = [f"POSTGRESQL TESTS WERE SKIPPED: {_postgres_missing[0]}"] if _postgres_missing else []
+    said += [f"SKIPPED: {reason}" for reason in _loud_skips]
+    for line in said:
         bar = "!" * 78
         terminalreporter.write_line(bar, red=True, bold=True)
-        terminalreporter.write_line(
-            f"POSTGRESQL TESTS WERE SKIPPED: {_postgres_missing[0]}", red=True, bold=True
-        )
+        terminalreporter.write_line(line, red=True, bold=True)
         terminalreporter.write_line(bar, red=True, bold=True)
