@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from engine.runtime.admin import admin_routes
 from engine.runtime.client import ApiClient
 from engine.runtime.consent import consent_routes
 from engine.runtime.embed_routes import embed_routes
@@ -103,6 +104,7 @@ def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False
         *consent_routes(suite_client, runtime.tokens.cipher, public_url, may_connect),
         *webhook_routes(runtime, inbox, metrics),
         *embed_routes(runtime, signer, cache),
+        *admin_routes(runtime, inbox),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.runtime = runtime
