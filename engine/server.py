@@ -16,7 +16,7 @@ from starlette.routing import Route
 from engine.runtime.admin import admin_routes
 from engine.runtime.client import ApiClient
 from engine.runtime.consent import consent_routes
-from engine.runtime.embed_routes import embed_routes
+from engine.runtime.embed_routes import ClientPool, embed_routes
 from engine.runtime.embeds import CONSENT, EmbedTokens, TokenError, TTLCache
 from engine.runtime.errors import ConnectorError
 from engine.runtime.inbox import Inbox
@@ -50,6 +50,7 @@ def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False
     metrics = Metrics()
     metrics.watch_depth(inbox.depth)
     cache = TTLCache(on_lookup=lambda result: metrics.embed_cache.labels(result).inc())
+    widget_clients = ClientPool()
     background = Worker(runtime, inbox, name="embedded", metrics=metrics)
     polls = Scheduler(runtime)
 
@@ -96,6 +97,7 @@ def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False
         finally:
             stop.set()
             await asyncio.gather(*tasks)
+            await widget_clients.aclose()
 
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
@@ -103,7 +105,7 @@ def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False
         Route("/metrics", prometheus, methods=["GET"]),
         *consent_routes(suite_client, runtime.tokens.cipher, public_url, may_connect),
         *webhook_routes(runtime, inbox, metrics),
-        *embed_routes(runtime, signer, cache),
+        *embed_routes(runtime, signer, cache, widget_clients),
         *admin_routes(runtime, inbox),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

@@ -78,7 +78,7 @@ class _Target:
 
 
 async def _fetch(
-    clients: _Clients,
+    clients: ClientPool,
     cache: TTLCache,
     tenant: TenantRuntime,
     data: EmbedData,
@@ -102,7 +102,7 @@ async def _fetch(
     cached = cache.get(key)
     if cached is not None:
         return cached
-    client = clients[data.side]
+    client = clients.get(tenant, data.side)
     value: Any
     if key[3] == "id":
         value = await client.get(data.resource, key[4])
@@ -118,26 +118,30 @@ async def _fetch(
     return value
 
 
-class _Clients:
-    """The API clients a widget needs, opened on first use and closed together."""
+class ClientPool:
+    """One API client per tenant and side, kept open across widget renders: a client
+    made per render cost more than the suite calls it made (TLS setup, a new connection
+    each time). ``aclose`` when the server stops."""
 
-    def __init__(self, tenant: TenantRuntime) -> None:
-        self.tenant = tenant
-        self.open: dict[str, ApiClient] = {}
+    def __init__(self) -> None:
+        self.open: dict[tuple[str, str], ApiClient] = {}
 
-    def __getitem__(self, side: str) -> ApiClient:
-        if side not in self.open:
-            self.open[side] = (
-                self.tenant.suite_client() if side == "suite" else self.tenant.ats_client()
-            )
-        return self.open[side]
+    def get(self, tenant: TenantRuntime, side: str) -> ApiClient:
+        client = self.open.get((tenant.id, side))
+        if client is None:
+            client = tenant.suite_client() if side == "suite" else tenant.ats_client()
+            self.open[(tenant.id, side)] = client
+        return client
 
     async def aclose(self) -> None:
-        for client in self.open.values():
+        clients, self.open = list(self.open.values()), {}
+        for client in clients:
             await client.aclose()
 
 
-def embed_routes(runtime: Runtime, tokens: EmbedTokens, cache: TTLCache) -> list[Route]:
+def embed_routes(
+    runtime: Runtime, tokens: EmbedTokens, cache: TTLCache, clients: ClientPool
+) -> list[Route]:
     locks: dict[tuple[str, str, str], asyncio.Lock] = {}
 
     def resolve(request: Request) -> _Target | Response:
@@ -177,15 +181,12 @@ def embed_routes(runtime: Runtime, tokens: EmbedTokens, cache: TTLCache) -> list
         request: Request, target: _Target, notice: tuple[str, str] | None = None, status: int = 200
     ) -> Response:
         ids = {"suite_id": target.link.suite_id if target.link else "", "ats_id": target.ats_id}
-        clients = _Clients(target.tenant)
         values: dict[str, Any] = {}
         try:
             for var, data in target.embed.data.items():
                 values[var] = await _fetch(clients, cache, target.tenant, data, {**ids, **values})
         except ConnectorError as exc:
             return _page("The suite or the ATS did not answer", exc.message, 502, target.origins)
-        finally:
-            await clients.aclose()
         page = render(
             target.embed.template,
             {
