@@ -4,11 +4,15 @@ link through the suite's SSO to the project page."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from simulators.world import TENANT
@@ -188,3 +192,74 @@ def test_a_quick_setup_link_goes_through_the_suite_sso_to_the_project(
     body = page.locator("body").inner_text()
     assert r["project"]["name"] in body
     assert all(q["text"] in body for q in r["questions"])
+
+
+CONTRAST = """() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || c[3] > 0) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  let worst = 21, where = "";
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length) continue;
+    const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < worst) { worst = ratio; where = el.tagName + ": " + el.textContent.trim().slice(0, 40); }
+  }
+  return [worst, where];
+}"""
+
+
+@pytest.mark.parametrize("widget", ["job_questions", "candidate_interview", "candidate_invite"])
+def test_widgets_meet_contrast_and_work_from_the_keyboard(
+    stage: Stage, page: Any, widget: str
+) -> None:
+    r = stage.records
+    record = {"job_questions": r["job"], "candidate_interview": r["interviewed"]}
+    page.goto(stage.embed(widget, record.get(widget, r["interviewed"])["id"]))
+    worst, where = page.evaluate(CONTRAST)
+    assert worst >= 4.5, f"contrast {worst:.2f} below WCAG AA at {where}"
+    assert page.locator("html").get_attribute("lang") == "en" and page.title()
+    for control in page.locator("a, button").all():  # every control has a name
+        assert control.inner_text().strip() or control.get_attribute("aria-label")
+    if page.locator("a, button").count():
+        page.keyboard.press("Tab")
+        focused = page.evaluate("document.activeElement.tagName")
+        assert focused in ("A", "BUTTON")
+        outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none"  # the focus can be seen
+
+
+def test_the_admin_page_in_a_browser(
+    stage: Stage, page: Any, artifacts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(3):  # signed Greenhouse webhooks, stored in the inbox (no worker here)
+        raw = json.dumps({"action": "job_created", "payload": {"job": {"id": n}}}).encode()
+        signed = hmac.new(stage.world.hook_secret.encode(), raw, hashlib.sha256).hexdigest()
+        answer = httpx.post(
+            f"{stage.engine_url}/hooks/{TENANT}/greenhouse",
+            content=raw,
+            headers={"Signature": f"sha256 {signed}", "Greenhouse-Event-ID": f"browser-{n}"},
+        )
+        assert answer.status_code == 200
+    monkeypatch.setenv("CONNECTOR_ADMIN_TOKEN", "admin-" + "x" * 32)
+    page.goto(f"{stage.engine_url}/admin?token=admin-{'x' * 32}")
+    assert page.url == f"{stage.engine_url}/admin"  # the token left the address bar
+    assert "3 received" in (page.locator("svg desc").first.text_content() or "")
+    job_id = str(stage.records["job"]["id"])
+    page.get_by_label("Search").fill(job_id)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=**")
+    assert job_id in page.locator("main").inner_text()
+    page.screenshot(path=str(artifacts / "admin.png"), full_page=True)
+    cookie = next(c for c in page.context.cookies() if c["name"] == "connector_admin")
+    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "None"
