@@ -66,8 +66,10 @@ def artifacts() -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped: Playwright's sync API runs an event loop in this thread while it is
+    started, and tests after these call asyncio.run, which refuses to nest."""
     executable = chromium_path()
     from playwright.sync_api import sync_playwright
 
