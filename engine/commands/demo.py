@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import secrets
 import sys
 import tempfile
 import time
@@ -17,6 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from engine.runtime.embeds import DEFAULT_TTL, EmbedTokens
 from engine.runtime.registration import register_suite
 from engine.server import create_app
 from simulators.serving import LoopbackServer
@@ -38,11 +43,17 @@ def _wait(check: Callable[[], Any], timeout: float = STEP_TIMEOUT) -> Any:
 class Scenario:
     """Each step acts on one simulator, then waits until the other one shows its effect."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, engine_url: str = "") -> None:
         self.world = world
         self.gh = world.greenhouse
         self.company = world.company
         self.found: dict[str, Any] = {}
+        self.engine_url = engine_url
+        self.tokens = EmbedTokens.from_secret(world.key.encode())
+
+    def widget_url(self, widget: str, ats_id: Any, ttl: int = DEFAULT_TTL) -> str:
+        token = self.tokens.issue(TENANT, widget, str(ats_id), ttl=ttl)
+        return f"{self.engine_url}/embed/{TENANT}/{widget}/{ats_id}?token={token}&mode=link"
 
     def job(self) -> bool:
         self.found["job"] = self.gh.create_job(
@@ -102,6 +113,12 @@ class Scenario:
         note = self.found.get("note") or {}
         return "rated 5/5 by Grace Hopper: Thoughtful answers" in str(note.get("body", ""))
 
+    def widget(self) -> bool:
+        page = httpx.get(self.widget_url("candidate_interview", self.found["application"]["id"]))
+        return page.status_code == 200 and all(
+            text in page.text for text in ("completed", "5/5", "Grace Hopper", "recorded answers")
+        )
+
     @property
     def steps(self) -> list[tuple[str, Callable[[], bool]]]:
         return [
@@ -110,6 +127,7 @@ class Scenario:
             ("the recorded interview advances the application in Greenhouse", self.completed),
             ("the evaluator's rating comes back to Greenhouse as a note", self.rated),
             ("the note tells the score, the evaluator and the comment", self.note_text),
+            ("the candidate's widget shows the interview and the rating", self.widget),
         ]
 
 
@@ -125,7 +143,7 @@ def run_demo(args: argparse.Namespace) -> int:
             print(f"connector  {engine_server.url}  (data in {tmp})")
             print(f"suite      {world.suite_server.url}")
             print(f"greenhouse {world.greenhouse_server.url}")
-            scenario = Scenario(world)
+            scenario = Scenario(world, engine_server.url)
             passed = 0
             for number, (title, step) in enumerate(scenario.steps, start=1):
                 ok = False
@@ -139,22 +157,34 @@ def run_demo(args: argparse.Namespace) -> int:
                     break
             total = len(scenario.steps)
             if not args.check:
-                _show(world, scenario, engine_server.url)
+                _show(world, scenario)
                 _stay()
             print(f"demo: {passed}/{total} steps passed")
             return 0 if passed == total else 1
 
 
-def _show(world: World, scenario: Scenario, engine_url: str) -> None:
-    project = scenario.found.get("project")
+def _show(world: World, scenario: Scenario) -> None:
+    found, engine_url, hour = scenario.found, scenario.engine_url, 3600
+    admin = os.environ.setdefault("CONNECTOR_ADMIN_TOKEN", secrets.token_urlsafe(24))
     print("\nOpen:")
-    if project:
+    if found.get("project"):
         print(
-            f"  the project in the suite (sign in with admin@acme.example): {project['deep_link']}"
+            f"  the project in the suite (sign in with admin@acme.example): {world.suite_server.url}/app/projects/{found['project']['id']}"
         )
+    if found.get("job"):
+        print(
+            f"  the job's questions widget: {scenario.widget_url('job_questions', found['job']['id'], hour)}"
+        )
+        print(f"  the job's quick-setup link: {engine_url}/links/{TENANT}/job/{found['job']['id']}")
+    if found.get("application"):
+        app_id = found["application"]["id"]
+        print(
+            f"  the candidate's interview widget: {scenario.widget_url('candidate_interview', app_id, hour)}"
+        )
+    print(f"  the admin page: {engine_url}/admin?token={admin}")
     print(f"  Connector's health: {engine_url}/healthz and readiness: {engine_url}/readyz")
     print(f"  the suite's API description: {world.suite_server.url}/openapi.json")
-    print("Press Ctrl-C to stop.", flush=True)
+    print("Widget links last an hour. Press Ctrl-C to stop.", flush=True)
 
 
 def _stay() -> None:
