@@ -42,14 +42,10 @@ def spec_for(connection: dict[str, Any], resources: dict[str, Any]) -> AtsSpec:
         "setups": ["static"],
         "secrets": {name: {"description": name} for name in ("key", "client_id", "client_secret")},
         "connection": connection,
-        "resources": resources,
-        "sync": {
-            "things": {
-                "direction": "to_suite",
-                "source": next(iter(resources)),
-                "target": "project",
-            }
-        },
+        # the resources under test, and one to give the spec the flow it must have,
+        # so that a resource with a single endpoint need not support a whole sync
+        "resources": {**resources, "synced": {"endpoints": {"list": {"path": "/synced"}}}},
+        "sync": {"things": {"direction": "to_suite", "source": "synced", "target": "project"}},
         "polling": {"interval": "5m", "flows": ["things"]},
     }
     result = lint_text("testapi.yaml", yaml.safe_dump(document, sort_keys=False))
