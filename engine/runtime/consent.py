@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 import secrets
 from collections.abc import Callable
@@ -21,11 +20,12 @@ from urllib.parse import urlencode
 
 from cryptography.fernet import InvalidToken, MultiFernet
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from engine.runtime.auth import OAuth2AuthorizationCode
 from engine.runtime.client import ApiClient
+from engine.runtime.embeds import message_page
 from engine.runtime.errors import ConnectorError
 
 STATE_TTL = 600
@@ -36,15 +36,6 @@ def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(64)
     digest = hashlib.sha256(verifier.encode()).digest()
     return verifier, base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def _page(title: str, message: str, status: int) -> HTMLResponse:
-    body = (
-        f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(title)}</title>"
-        f"<main style='font:16px system-ui;margin:2rem'><h1>{html.escape(title)}</h1>"
-        f"<p>{html.escape(message)}</p></main></html>"
-    )
-    return HTMLResponse(body, status_code=status)
 
 
 def consent_routes(
@@ -68,15 +59,17 @@ def consent_routes(
         tenant = request.path_params["tenant"]
         client = suite_client(tenant)
         if client is None:
-            return _page("Unknown tenant", f"No tenant named {tenant!r} is configured.", 404)
+            return message_page("Unknown tenant", f"No tenant named {tenant!r} is configured.", 404)
         refused = allowed(request, tenant)
         if refused is not None:
             await client.aclose()
-            return _page("Not allowed", refused, 403)
+            return message_page("Not allowed", refused, 403)
         async with client:
             auth = strategy(client)
             if auth is None:
-                return _page("Nothing to connect", "This tenant does not sign in with OAuth.", 400)
+                return message_page(
+                    "Nothing to connect", "This tenant does not sign in with OAuth.", 400
+                )
             verifier, challenge = pkce_pair()
             nonce = secrets.token_urlsafe(16)
             sealed = {"tenant": tenant, "verifier": verifier, "nonce": nonce}
@@ -109,24 +102,28 @@ def consent_routes(
         params = request.query_params
         if "error" in params:
             reason = params.get("error_description") or params["error"]
-            return _page("Not connected", f"The suite refused the connection: {reason}.", 400)
+            return message_page(
+                "Not connected", f"The suite refused the connection: {reason}.", 400
+            )
         try:
             sealed = json.loads(cipher.decrypt(params.get("state", "").encode(), ttl=STATE_TTL))
         except (InvalidToken, ValueError):
-            return _page(
+            return message_page(
                 "Not connected", "The sign-in link expired or was altered; start again.", 400
             )
         if sealed.get("tenant") != tenant or sealed.get("nonce") != request.cookies.get(COOKIE):
-            return _page(
+            return message_page(
                 "Not connected", "This sign-in was started in another browser; start again.", 403
             )
         client = suite_client(tenant)
         if client is None:
-            return _page("Unknown tenant", f"No tenant named {tenant!r} is configured.", 404)
+            return message_page("Unknown tenant", f"No tenant named {tenant!r} is configured.", 404)
         async with client:
             auth = strategy(client)
             if auth is None or not params.get("code"):
-                return _page("Not connected", "The callback carried no authorization code.", 400)
+                return message_page(
+                    "Not connected", "The callback carried no authorization code.", 400
+                )
             try:
                 await auth.exchange_code(
                     params["code"],
@@ -134,8 +131,8 @@ def consent_routes(
                     sealed["verifier"] if auth.spec.pkce else None,
                 )
             except ConnectorError as exc:
-                return _page("Not connected", exc.message, 502)
-        response = _page("Connected", f"Tenant {tenant!r} is connected to the suite.", 200)
+                return message_page("Not connected", exc.message, 502)
+        response = message_page("Connected", f"Tenant {tenant!r} is connected to the suite.", 200)
         response.delete_cookie(COOKIE, path=f"/oauth/{tenant}")
         return response
 

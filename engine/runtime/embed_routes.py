@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import html
+import weakref
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from jinja2 import TemplateError
 from starlette.requests import Request
@@ -28,12 +28,13 @@ from engine.runtime.embeds import (
     TokenError,
     TTLCache,
     check_context,
-    frame_ancestors,
+    headers,
+    message_page,
     render,
 )
 from engine.runtime.errors import ConnectorError
 from engine.runtime.links import Link, LinkStore
-from engine.runtime.sync import Step, SyncEngine
+from engine.runtime.sync import Step, Summary, SyncEngine
 from engine.runtime.tenants import Runtime, TenantRuntime, expand_env
 
 LIST_LIMIT = 200
@@ -43,23 +44,12 @@ NOTICES = {
 }
 
 
-def _headers(origins: tuple[str, ...]) -> dict[str, str]:
-    return {
-        "Content-Security-Policy": frame_ancestors(origins),
-        # the URL holds a token: never pass it on to another site (and "no-referrer"
-        # would make the browser send "Origin: null" with the button's own post)
-        "Referrer-Policy": "same-origin",
-        "Cache-Control": "no-store",
-    }
-
-
-def _page(title: str, message: str, status: int, origins: tuple[str, ...] = ()) -> HTMLResponse:
-    body = (
-        "<!doctype html><html lang=en><meta charset=utf-8><title>"
-        f"{html.escape(title)}</title><main style='font:15px system-ui;margin:1rem'>"
-        f"<h1 style='font-size:1.1rem'>{html.escape(title)}</h1><p>{html.escape(message)}</p></main></html>"
-    )
-    return HTMLResponse(body, status_code=status, headers=_headers(origins))
+def _query(request: Request, *drop: str, **add: str) -> str:
+    """This URL's own path and query, less ``drop`` and plus ``add``: where a widget's
+    links and form lead, carrying its token (or signed context) and mode along."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in drop]
+    path = request.scope.get("raw_path", b"").decode("latin-1") or request.url.path
+    return f"{path}?{urlencode([*kept, *add.items()])}"
 
 
 @dataclasses.dataclass
@@ -90,14 +80,19 @@ async def _fetch(
     try:
         if data.id is not None:
             key: tuple[Any, ...] = (*base, "id", data.id.render(**context))
+            wanted = [key[4]]
         elif data.parent_id is not None:
             key = (*base, "parent", data.parent_id.render(**context))
+            wanted = [key[4]]
         else:
             params = {k: v.render(**context) for k, v in data.params.items()}
             key = (*base, "list", tuple(sorted(params.items())))
+            wanted = list(params.values())
     except TemplateError:  # it reads a field an earlier item lacks: there is nothing to fetch
-        key = (*base, "missing", "")
-    if not key[4]:  # it points at nothing yet, such as a record not in the suite
+        wanted = [""]
+    if any(v in ("", "None") for v in wanted):
+        # it points at nothing yet (a record not in the suite, a null field): asking
+        # with an empty filter could list every record instead
         return None if data.id is not None else []
     cached = cache.get(key)
     if cached is not None:
@@ -142,27 +137,30 @@ class ClientPool:
 def embed_routes(
     runtime: Runtime, tokens: EmbedTokens, cache: TTLCache, clients: ClientPool
 ) -> list[Route]:
-    locks: dict[tuple[str, str, str], asyncio.Lock] = {}
+    # one lock per record being pressed, gone once no press holds or awaits it
+    locks: weakref.WeakValueDictionary[tuple[str, str, str], asyncio.Lock] = (
+        weakref.WeakValueDictionary()
+    )
 
     def resolve(request: Request) -> _Target | Response:
         tenant_id = request.path_params["tenant"]
         name, ats_id = request.path_params["widget"], request.path_params["ats_id"]
         if tenant_id not in runtime.deployment.tenants:
-            return _page("Not found", "This company is not set up in Connector.", 404)
+            return message_page("Not found", "This company is not set up in Connector.", 404)
         tenant = runtime.tenant(tenant_id)
         origins = tenant.config.frame_origins
         embed = tenant.ats.embeds.get(name)
         if embed is None:
-            return _page("Not found", f"There is no widget named {name!r}.", 404, origins)
+            return message_page("Not found", f"There is no widget named {name!r}.", 404, origins)
         try:
             authorise(request, tenant, name, embed, ats_id)
         except TokenError as exc:
-            return _page("Not allowed", str(exc), exc.status, origins)
+            return message_page("Not allowed", str(exc), exc.status, origins)
         links = LinkStore(runtime.engine, tenant_id)
         link = links.lookup(embed.entity, "ats", [ats_id]).get(ats_id)
         if link is None and embed.action is None:
             message = "This record has no video interview in the suite yet."
-            return _page("Nothing to show yet", message, 404, origins)
+            return message_page("Nothing to show yet", message, 404, origins)
         return _Target(tenant, name, embed, ats_id, link)
 
     def authorise(
@@ -186,7 +184,9 @@ def embed_routes(
             for var, data in target.embed.data.items():
                 values[var] = await _fetch(clients, cache, target.tenant, data, {**ids, **values})
         except ConnectorError as exc:
-            return _page("The suite or the ATS did not answer", exc.message, 502, target.origins)
+            return message_page(
+                "The suite or the ATS did not answer", exc.message, 502, target.origins
+            )
         page = render(
             target.embed.template,
             {
@@ -198,20 +198,19 @@ def embed_routes(
                 "action": button(request, target),
             },
         )
-        return HTMLResponse(page, status_code=status, headers=_headers(target.origins))
+        return HTMLResponse(page, status_code=status, headers=headers(target.origins))
 
     def button(request: Request, target: _Target) -> dict[str, Any] | None:
         action = target.embed.action
         if action is None:
             return None
-        query = [(k, v) for k, v in request.query_params.multi_items() if k != "confirm"]
         return {
             "label": action.label,
             "question": action.confirm or f"{action.label}?",
             "confirming": request.query_params.get("confirm") == "1",
-            "ask_url": f"{request.url.path}?{urlencode([*query, ('confirm', '1')])}",
-            "post_url": f"{request.url.path}?{urlencode(query)}",
-            "back_url": f"{request.url.path}?{urlencode(query)}",
+            "ask_url": _query(request, "confirm", "notice", confirm="1"),
+            "post_url": _query(request, "confirm", "notice"),
+            "back_url": _query(request, "confirm", "notice"),
         }
 
     async def widget(request: Request) -> Response:
@@ -219,9 +218,19 @@ def embed_routes(
         if isinstance(target, Response):
             return target
         notice = NOTICES.get(request.query_params.get("notice", ""))
-        if notice and notice[0] == "success" and target.embed.action and target.embed.action.done:
-            notice = ("success", target.embed.action.done)
+        action = target.embed.action
+        if notice and notice[0] == "success":  # the URL says so; the table must agree
+            notice = (notice[0], action.done or notice[1]) if action and target.link else None
         return await show(request, target, notice)
+
+    def own_origins(request: Request) -> set[str]:
+        """This server as the browser sees it: as asked, and as configured behind a proxy."""
+        found = {f"{request.url.scheme}://{request.url.netloc}"}
+        public = runtime.deployment.server.public_url
+        if public:
+            parts = urlsplit(expand_env(public, runtime.env))
+            found.add(f"{parts.scheme}://{parts.netloc}")
+        return found
 
     async def press(request: Request) -> Response:
         target = resolve(request)
@@ -229,32 +238,23 @@ def embed_routes(
             return target
         action = target.embed.action
         if action is None:
-            return _page("Not allowed", "This widget has no button.", 405, target.origins)
+            return message_page("Not allowed", "This widget has no button.", 405, target.origins)
         origin = request.headers.get("origin")
-        own = f"{request.url.scheme}://{request.url.netloc}"
-        if origin is not None and origin != own:
+        site = request.headers.get("sec-fetch-site", "same-origin")
+        if (origin is not None and origin not in own_origins(request)) or site != "same-origin":
             message = "The button must be pressed on Connector's own page."
-            return _page("Not allowed", message, 403, target.origins)
-        lock = locks.setdefault((target.tenant.id, target.name, target.ats_id), asyncio.Lock())
-        async with lock:  # a double click sends one invitation
+            return message_page("Not allowed", message, 403, target.origins)
+        key = (target.tenant.id, action.flow, target.ats_id)
+        lock = locks.get(key)
+        if lock is None:
+            lock = locks[key] = asyncio.Lock()
+        async with lock:  # a double click sends one invitation (kept while anyone waits)
             links = LinkStore(runtime.engine, target.tenant.id)
-            target.link = links.lookup(target.embed.entity, "ats", [target.ats_id]).get(
-                target.ats_id
-            )
-            if target.link is not None:
-                return await show(request, target, NOTICES["already"])
-            flow = target.tenant.ats.sync[action.flow]
-            spec = dataclasses.replace(
-                target.tenant.ats,
-                sync={
-                    **target.tenant.ats.sync,
-                    action.flow: dataclasses.replace(flow, when=action.when),
-                },
-            )
-            sync = SyncEngine(target.tenant, runtime.engine, spec=spec)
-            summary = await sync.run_one(
-                action.flow, target.ats_id, trigger=f"widget:{target.name}"
-            )
+            found = links.lookup(target.embed.entity, "ats", [target.ats_id])
+            target.link = found.get(target.ats_id)
+            summary = None if target.link else await act(target, action.flow, action.when)
+        if summary is None:
+            return await show(request, target, NOTICES["already"])
         mine = [s for s in summary.steps if s.flow == action.flow and s.source_id == target.ats_id]
         step = (
             mine[-1]
@@ -262,15 +262,7 @@ def embed_routes(
             else Step("fail", action.flow, target.ats_id, detail="nothing was done")
         )
         if step.action in ("create", "update", "action"):
-            query = [
-                (k, v)
-                for k, v in request.query_params.multi_items()
-                if k not in ("confirm", "notice")
-            ]
-            return RedirectResponse(
-                f"{request.url.path}?{urlencode([*query, ('notice', 'done')])}", status_code=303
-            )
-        target.link = None
+            return RedirectResponse(_query(request, "confirm", "notice", notice="done"), 303)
         if step.action == "skip":
             text = f"Nothing was sent: this record does not qualify ({step.detail})."
             return await show(request, target, ("error", text), 409)
@@ -283,11 +275,21 @@ def embed_routes(
             text += " Try again in a minute."
         return await show(request, target, ("error", text), 502 if step.transient else 422)
 
+    async def act(target: _Target, name: str, when: Any) -> Summary:
+        """Sync the widget's record through flow ``name``, its ``when`` replaced by the
+        button's: a person asking is the trigger. Recorded as a run of its own."""
+        flows = target.tenant.ats.sync
+        spec = dataclasses.replace(
+            target.tenant.ats, sync={**flows, name: dataclasses.replace(flows[name], when=when)}
+        )
+        sync = SyncEngine(target.tenant, runtime.engine, spec=spec)
+        return await sync.run_one(name, target.ats_id, trigger=f"widget:{target.name}")
+
     async def quick_link(request: Request) -> Response:
         tenant_id = request.path_params["tenant"]
         entity, ats_id = request.path_params["entity"], request.path_params["ats_id"]
         if tenant_id not in runtime.deployment.tenants:
-            return _page("Not found", "This company is not set up in Connector.", 404)
+            return message_page("Not found", "This company is not set up in Connector.", 404)
         tenant = runtime.tenant(tenant_id)
         flow = next(
             (
@@ -299,10 +301,12 @@ def embed_routes(
         )
         template = tenant.suite.deep_links.get(flow.target) if flow else None
         if flow is None or template is None:
-            return _page("Not found", f"Connector has no suite page for {entity!r} records.", 404)
+            return message_page(
+                "Not found", f"Connector has no suite page for {entity!r} records.", 404
+            )
         link = LinkStore(runtime.engine, tenant_id).lookup(entity, "ats", [ats_id]).get(ats_id)
         if link is None:
-            return _page(
+            return message_page(
                 "Not in the suite yet",
                 f"This {entity} has not reached the suite yet; try again in a minute.",
                 404,

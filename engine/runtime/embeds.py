@@ -15,17 +15,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import html
 import json
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from starlette.responses import HTMLResponse
 
 from engine.dsl.spec import EmbedContext
 from engine.paths import TEMPLATES_DIR
+from engine.runtime.signatures import SignatureError, decode, unix_time
 
 DEFAULT_TTL = 600
 CONSENT = "oauth-start"  # the "widget" of a consent start link
@@ -117,18 +121,14 @@ def check_context(
     if not signature:
         raise TokenError("this link is not valid: it carries neither a token nor a signature")
     signed = "&".join(f"{k}={v}" for k, v in sorted(values.items()) if k not in OWN_PARAMS)
-    digest = hmac.new(secret.encode(), signed.encode(), spec.algorithm).digest()
-    expected = digest.hex() if spec.encoding == "hex" else base64.b64encode(digest).decode()
-    given = signature.lower() if spec.encoding == "hex" else signature.replace(" ", "+")
-    if not secret or not hmac.compare_digest(given.encode(), expected.encode()):
+    expected = hmac.new(secret.encode(), signed.encode(), spec.algorithm).digest()
+    given = decode(signature.replace(" ", "+"), spec.encoding)  # a query's + reads as space
+    if not secret or not hmac.compare_digest(given, expected):
         raise TokenError("this link is not valid: its signature does not match")
     try:
-        signed_at = float(values.get(spec.timestamp, ""))
-    except ValueError:
+        age = (now or time.time()) - unix_time(values.get(spec.timestamp, ""))
+    except SignatureError:
         raise TokenError("this link is not valid: its timestamp is missing or malformed") from None
-    if signed_at > 1e11:  # milliseconds
-        signed_at /= 1000
-    age = (now or time.time()) - signed_at
     if age > spec.max_age:
         raise TokenError("this link has expired: open it again from the ATS")
     if age < -CLOCK_SKEW:
@@ -136,6 +136,37 @@ def check_context(
     id_param = spec.ids.get(entity)
     if id_param is None or values.get(id_param) != str(ats_id):
         raise TokenError("this link was made for another record", status=403)
+
+
+def headers(origins: tuple[str, ...]) -> dict[str, str]:
+    """What every page of the frontend carries: who may frame it, no caching, no sniffing,
+    and no token-bearing URL passed on to another site (``no-referrer`` would make the
+    browser send ``Origin: null`` with a widget's own form post)."""
+    return {
+        "Content-Security-Policy": frame_ancestors(origins),
+        "Referrer-Policy": "same-origin",
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
+def message_page(
+    title: str, message: str, status: int, origins: tuple[str, ...] = ()
+) -> HTMLResponse:
+    """A short page saying what went wrong (or right), escaped, with ``headers``."""
+    body = (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>"
+        f"{html.escape(title)}</title><main style='font:15px system-ui;margin:1rem'>"
+        f"<h1 style='font-size:1.1rem'>{html.escape(title)}</h1><p>{html.escape(message)}</p></main></html>"
+    )
+    return HTMLResponse(body, status_code=status, headers=headers(origins))
+
+
+def web_url(value: Any) -> str:
+    """``value`` if it is an http(s) URL, else nothing: a ``javascript:`` or ``data:``
+    link from an API never becomes a link on a page."""
+    text = str(value or "").strip()
+    return text if urlsplit(text).scheme.lower() in ("http", "https") else ""
 
 
 def frame_ancestors(origins: tuple[str, ...]) -> str:
@@ -149,6 +180,7 @@ _pages = ImmutableSandboxedEnvironment(
     autoescape=True,
     undefined=jinja2.ChainableUndefined,  # a missing field shows as nothing, not an error
 )
+_pages.filters["web_url"] = web_url
 
 
 def render(template: str, context: Mapping[str, Any]) -> str:

@@ -85,17 +85,21 @@ def _parse(body: bytes) -> Any:
         return {}
 
 
-def _timestamp(value: str, tolerance: float, now: float | None) -> None:
-    """Integer seconds (milliseconds above 10^12), no further than ``tolerance`` from now."""
+def unix_time(value: str) -> float:
+    """Seconds from an integer timestamp in seconds (or milliseconds, above 10^12)."""
     if not re.fullmatch(r"[0-9]{1,20}", value := value.strip()):
         raise SignatureError("timestamp is not an integer")
     sent = int(value)
-    sent_s = sent / 1000 if sent > 10**12 else float(sent)
-    if abs((time.time() if now is None else now) - sent_s) > tolerance:
+    return sent / 1000 if sent > 10**12 else float(sent)
+
+
+def _timestamp(value: str, tolerance: float, now: float | None) -> None:
+    """A timestamp no further than ``tolerance`` from now."""
+    if abs((time.time() if now is None else now) - unix_time(value)) > tolerance:
         raise SignatureError(f"timestamp outside the {tolerance:g}s tolerance")
 
 
-def _decode(text: str, encoding: str) -> bytes:
+def decode(text: str, encoding: str) -> bytes:
     """The bytes ``text`` writes in ``encoding``; empty when it is not valid in it."""
     text = text.strip()
     try:
@@ -162,7 +166,7 @@ class HmacVerifier(Verifier):
         digest, hex_digest = mac.digest(), mac.hexdigest().encode()
         ok = False
         for candidate in candidates:  # no early exit: each candidate costs the same
-            given = _decode(candidate, spec.encoding)
+            given = decode(candidate, spec.encoding)
             ok |= hmac.compare_digest(given, digest)
             if spec.encoding == "base64":
                 ok |= hmac.compare_digest(given.lower(), hex_digest)
@@ -198,7 +202,7 @@ class StandardWebhooksVerifier(Verifier):
 
     def __init__(self, spec: Any, secret: str) -> None:
         super().__init__(spec, secret)
-        key = _decode(secret.strip().removeprefix("whsec_"), "base64")
+        key = decode(secret.strip().removeprefix("whsec_"), "base64")
         if not key:
             raise SignatureError("the standard_webhooks secret is not whsec_ and base64")
         self._key = key
@@ -215,7 +219,7 @@ class StandardWebhooksVerifier(Verifier):
         ok = False
         for entry in signatures.split():
             version, _, text = entry.partition(",")
-            given = _decode(text, "base64") if version == "v1" else b""
+            given = decode(text, "base64") if version == "v1" else b""
             ok |= hmac.compare_digest(given, digest)
         if not ok:
             raise SignatureError("no v1 signature matches")

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from engine.paths import MAPPINGS_DIR
-from engine.runtime.embeds import EmbedTokens
+from engine.runtime.embeds import EmbedTokens, render
 from engine.runtime.sync import SyncEngine
 from engine.server import create_app
 from simulators.serving import LoopbackServer
@@ -113,16 +113,34 @@ def test_a_post_from_another_origin_is_refused(site: Site) -> None:
     assert site.invitations() == []
 
 
+def test_a_post_from_our_own_page_is_accepted_and_a_cross_site_one_is_not(site: Site) -> None:
+    cross = httpx.post(site.widget_url(site.app["id"]), headers={"Sec-Fetch-Site": "cross-site"})
+    assert cross.status_code == 403 and site.invitations() == []  # no Origin, but not ours
+    own = httpx.post(
+        site.widget_url(site.app["id"]),
+        headers={"Origin": site.url, "Sec-Fetch-Site": "same-origin"},
+    )
+    assert own.status_code == 303 and len(site.invitations()) == 1
+
+
+def test_the_url_cannot_claim_an_invitation_was_sent(site: Site) -> None:
+    spoof = httpx.get(site.widget_url(site.app["id"], notice="done"))
+    assert spoof.status_code == 200 and "on its way" not in spoof.text
+    assert "has not been invited" in spoof.text
+
+
 def test_a_widget_without_a_button_refuses_a_post(site: Site) -> None:
-    token = site.tokens.issue(TENANT, "job_questions", "1")
-    answer = httpx.post(f"{site.url}/embed/{TENANT}/job_questions/1?token={token}")
-    assert answer.status_code in (404, 405)
+    job_id = str(site.app["job_id"])  # linked, so the widget itself exists
+    token = site.tokens.issue(TENANT, "job_questions", job_id)
+    assert httpx.get(f"{site.url}/embed/{TENANT}/job_questions/{job_id}?token={token}").is_success
+    answer = httpx.post(f"{site.url}/embed/{TENANT}/job_questions/{job_id}?token={token}")
+    assert answer.status_code == 405 and "no button" in answer.text
 
 
 def test_when_the_suite_fails_nothing_is_lost_and_the_page_says_why(site: Site) -> None:
     site.world.suite.traffic.set_faults(Faults(error_rate=1.0))
     failed = httpx.post(site.widget_url(site.app["id"]), timeout=60)
-    assert failed.status_code in (422, 502) and "Nothing was sent" in failed.text
+    assert failed.status_code == 502 and "Nothing was sent" in failed.text
     assert 'role="alert"' in failed.text
     site.world.suite.traffic.reset()
     retried = httpx.post(site.widget_url(site.app["id"]))
@@ -203,3 +221,41 @@ def test_a_signed_context_can_press_the_button_and_tokens_still_work(signing_sit
     assert done.status_code == 200 and "on its way" in done.text  # notice= is not signed
     assert len(signing_site.invitations()) == 1
     assert httpx.get(signing_site.widget_url(app_id)).status_code == 200
+
+
+def test_a_link_from_the_suite_that_is_not_http_is_not_made_a_link() -> None:
+    for url, shown in [("javascript:alert(document.domain)", False), (" JaVaScRiPt:x", False),
+                       ("data:text/html,<script>1</script>", False),
+                       ("https://suite.example/app/invitations/i_1", True)]:  # fmt: skip
+        page = render(
+            "candidate_interview.html",
+            {"invitation": {"status": "completed", "answers_url": url}, "responses": [1]},
+        )
+        assert ("Watch the recorded answers" in page) is shown, url
+        assert "javascript:" not in page.lower() and "data:" not in page
+
+
+def test_a_list_without_filters_is_fetched_and_an_empty_filter_is_not(tmp_path: Path) -> None:
+    from engine.dsl.expressions import Template
+    from engine.dsl.spec import EmbedData
+    from engine.runtime.embed_routes import ClientPool, _fetch
+    from engine.runtime.embeds import TTLCache
+
+    with World(tmp_path) as world:
+        _world_with_an_application(world)
+        tenant = world.runtime().tenant(TENANT)
+        pool, cache = ClientPool(), TTLCache()
+
+        async def fetch(data: EmbedData) -> Any:
+            try:
+                return await _fetch(pool, cache, tenant, data, {"suite_id": "", "ats_id": "1"})
+            finally:
+                await pool.aclose()
+
+        projects = asyncio.run(fetch(EmbedData(resource="project")))
+        assert [p["name"] for p in projects] == ["Data Engineer"]
+        unfiltered = EmbedData(
+            resource="rating", params={"invitation_id": Template.compile("{{ suite_id }}")}
+        )
+        assert asyncio.run(fetch(unfiltered)) == []
+        assert cache.misses == 1  # the empty filter never reached the suite
