@@ -165,7 +165,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def _show(world: World, scenario: Scenario) -> None:
     found, engine_url, hour = scenario.found, scenario.engine_url, 3600
-    admin = os.environ.setdefault("CONNECTOR_ADMIN_TOKEN", secrets.token_urlsafe(24))
+    admin = secrets.token_urlsafe(24)  # the demo's own: never print a real one
+    os.environ["CONNECTOR_ADMIN_TOKEN"] = admin
     print("\nOpen:")
     if found.get("project"):
         print(

@@ -329,9 +329,11 @@ class AdminData:
         return views
 
     def _last_run(self, tenant: str) -> dict[str, Any] | None:
+        """The last sync of the tenant's data: a widget's button syncs one record as a run
+        of its own, which says nothing of how the tenant's syncs go."""
         query = (
             select(sync_runs)
-            .where(sync_runs.c.tenant == tenant)
+            .where(sync_runs.c.tenant == tenant, sync_runs.c.trigger.not_like("widget:%"))
             .order_by(sync_runs.c.started_at.desc(), sync_runs.c.id.desc())
             .limit(1)
         )

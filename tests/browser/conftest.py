@@ -107,6 +107,14 @@ class Stage:
     tokens: EmbedTokens
     records: dict[str, Any]
 
+    def new_application(self, first: str, last: str) -> dict[str, Any]:
+        """An application to the job, not yet invited: each test that invites has its own."""
+        email = f"{first}.{last}@example.com".lower().replace(" ", "")
+        return self.world.greenhouse.create_application(
+            job_id=self.records["job"]["id"],
+            candidate={"first_name": first, "last_name": last, "email": email},
+        )
+
     def embed(self, widget: str, ats_id: Any, mode: str = "iframe") -> str:
         token = self.tokens.issue(TENANT, widget, str(ats_id))
         return f"{self.engine_url}/embed/{TENANT}/{widget}/{ats_id}?token={token}&mode={mode}"

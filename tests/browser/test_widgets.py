@@ -94,7 +94,7 @@ def test_each_widget_renders_suite_data_inside_the_ats_page(
 def test_the_invite_button_invites_the_candidate_in_the_suite(
     stage: Stage, page: Any, artifacts: Path
 ) -> None:
-    waiting = stage.records["waiting"]
+    waiting = stage.new_application("Katherine", "Johnson")
     stage.hosts.pages["candidate"] = _host_page(
         "ATS candidate page", {"candidate_invite": stage.embed("candidate_invite", waiting["id"])}
     )
@@ -120,7 +120,10 @@ def test_the_invite_button_invites_the_candidate_in_the_suite(
     assert len(sent) == 1 and sent[0]["status"] == "invited"
     assert sent[0]["project_id"] == stage.records["project"]["id"]
     candidate = company.candidates[sent[0]["candidate_id"]]
-    assert (candidate["first_name"], candidate["email"]) == ("Grace", "grace@example.com")
+    assert (candidate["first_name"], candidate["email"]) == (
+        "Katherine",
+        "katherine.johnson@example.com",
+    )
 
 
 def test_an_origin_that_is_not_allowed_cannot_frame_a_widget(stage: Stage, page: Any) -> None:
@@ -224,8 +227,9 @@ def test_widgets_meet_contrast_and_work_from_the_keyboard(
     stage: Stage, page: Any, widget: str
 ) -> None:
     r = stage.records
-    record = {"job_questions": r["job"], "candidate_interview": r["interviewed"]}
-    page.goto(stage.embed(widget, record.get(widget, r["interviewed"])["id"]))
+    record = {"job_questions": r["job"], "candidate_interview": r["interviewed"]}.get(widget)
+    record = record or stage.new_application("Dorothy", f"Vaughan {widget}")  # with its button
+    page.goto(stage.embed(widget, record["id"]))
     worst, where = page.evaluate(CONTRAST)
     assert worst >= 4.5, f"contrast {worst:.2f} below WCAG AA at {where}"
     assert page.locator("html").get_attribute("lang") == "en" and page.title()
@@ -235,6 +239,10 @@ def test_widgets_meet_contrast_and_work_from_the_keyboard(
         page.keyboard.press("Tab")
         focused = page.evaluate("document.activeElement.tagName")
         assert focused in ("A", "BUTTON")
+        if widget == "candidate_invite":
+            assert page.evaluate("document.activeElement.textContent") == (
+                "Invite to the video interview"
+            )
         outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
         assert outline != "none"  # the focus can be seen
 
@@ -255,6 +263,7 @@ def test_the_admin_page_in_a_browser(
     page.goto(f"{stage.engine_url}/admin?token=admin-{'x' * 32}")
     assert page.url == f"{stage.engine_url}/admin"  # the token left the address bar
     assert "3 received" in (page.locator("svg desc").first.text_content() or "")
+    assert "trigger sync" in page.locator("main").inner_text()  # not a widget's button run
     job_id = str(stage.records["job"]["id"])
     page.get_by_label("Search").fill(job_id)
     page.keyboard.press("Enter")
