@@ -57,8 +57,9 @@ def _insert(engine: Engine) -> Insert:
 
 
 class Inbox:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, lease: float = LEASE) -> None:
         self.engine = engine
+        self.lease = lease  # how long a claim holds an event unless it is extended
         self._insert = _insert(engine)  # built once: a webhook's hot path is this insert
 
     def add(
@@ -111,10 +112,24 @@ class Inbox:
             conn.execute(
                 update(inbox)
                 .where(inbox.c.id.in_(ids))
-                .values(status="processing", lease_until=now + LEASE, attempts=inbox.c.attempts + 1)
+                .values(
+                    status="processing", lease_until=now + self.lease, attempts=inbox.c.attempts + 1
+                )
             )
             rows = conn.execute(select(inbox).where(inbox.c.id.in_(ids)).order_by(inbox.c.id))
             return [_event(row) for row in rows]
+
+    def extend(self, ids: list[int], *, now: float | None = None) -> int:
+        """Renew the lease of events still being processed, so that a batch that runs
+        long keeps them instead of handing them to another worker mid-way."""
+        until = (time.time() if now is None else now) + self.lease
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(inbox)
+                .where(inbox.c.id.in_(ids), inbox.c.status == "processing")
+                .values(lease_until=until)
+            )
+            return int(result.rowcount or 0)
 
     def done(self, event: Event) -> None:
         with self.engine.begin() as conn:

@@ -44,6 +44,7 @@ class Worker:
         self.batch = batch
         self.processed = 0
         self.failed = 0
+        self._held: set[int] = set()  # events of the running batch not finished yet
 
     async def run(self, stop: asyncio.Event, *, idle: float = 0.2) -> None:
         """Work until ``stop`` is set, pausing ``idle`` seconds when nothing is due.
@@ -63,11 +64,32 @@ class Worker:
 
     async def run_once(self, *, now: float | None = None) -> int:
         events = self.inbox.claim(self.name, self.batch, now=now)
+        if not events:
+            return 0
+        self._held = {event.id for event in events}
         by_tenant: dict[str, list[Event]] = defaultdict(list)
         for event in events:
             by_tenant[event.tenant].append(event)
-        await asyncio.gather(*(self._tenant(t, evs) for t, evs in by_tenant.items()))
+        renewing = asyncio.create_task(self._renew())
+        try:
+            await asyncio.gather(*(self._tenant(t, evs) for t, evs in by_tenant.items()))
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
+            self._held = set()
         return len(events)
+
+    async def _renew(self) -> None:
+        """Extend the batch's leases at a third of their length while it runs: only a
+        worker that died (or hangs) lets its events go to another."""
+        while True:
+            await asyncio.sleep(self.inbox.lease / 3)
+            if self._held:
+                try:
+                    await asyncio.to_thread(self.inbox.extend, sorted(self._held))
+                except Exception:  # the database may be back before the lease ends
+                    log.exception("worker %s: could not extend its leases", self.name)
 
     async def _tenant(self, tenant_id: str, events: list[Event]) -> None:
         try:
@@ -111,6 +133,7 @@ class Worker:
                 )
             else:
                 self.inbox.done(event)
+                self._held.discard(event.id)
                 self.processed += 1
                 self.metrics.processed.labels(event.tenant).inc()
                 self.metrics.latency.labels(event.tenant).observe(time.perf_counter() - started)
@@ -149,6 +172,7 @@ class Worker:
 
     def _fail(self, event: Event, error: str) -> None:
         status = self.inbox.failed(event, error)
+        self._held.discard(event.id)
         self.failed += 1
         self.metrics.failed.labels(event.tenant).inc()
         log.warning(
