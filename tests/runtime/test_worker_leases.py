@@ -17,9 +17,7 @@ from tests.runtime.test_webhooks import greenhouse_post
 LEASE = 0.3  # seconds; every suite call below takes longer than this
 
 
-def test_a_slow_batch_keeps_its_events_until_it_is_done(
-    tmp_path: Path, database_url: str
-) -> None:
+def test_a_slow_batch_keeps_its_events_until_it_is_done(tmp_path: Path, database_url: str) -> None:
     with World(tmp_path, database_url=database_url) as world:
         runtime = world.runtime()
         app = create_app(runtime, worker=False)
