@@ -60,7 +60,8 @@ Facts followed, by confidence (see the research notes):
 - Order is ascending id (one third party claims descending).
 - The ping body (`payload.web_hook {...}`), the retry schedule in seconds, and a retry
   keeping its `Greenhouse-Event-ID`.
-- Injected faults: `error_rate` answers 500/502/503, `burst_429` answers 429.
+- Injected faults: `error_rate` answers 500/502/503, `burst_429` answers 429,
+  `lost_responses` applies a write but answers 502 (a lost response).
 - Rate-limit headers come on every authenticated /v3 response (a 401 has none); the
   token endpoint is not rate limited.
 - Deliveries leave one at a time in event order (knob `webhook_workers` for more), with
@@ -164,6 +165,11 @@ def v3(handler: V3Handler) -> Endpoint:
                 await asyncio.sleep(latency / 1000)
             headers = sim.admit(token)
             response = await handler(request, sim, token)
+            if request.method in ("POST", "PATCH") and response.status_code < 300:
+                with sim.lock:
+                    lost = sim.faults.lose_response()
+                if lost:  # applied, but the answer never reaches the caller
+                    raise SimError(502, "Bad gateway (injected: the response was lost)")
         except SimError as exc:
             response = _error(exc)
         response.headers.update(headers)

@@ -172,6 +172,8 @@ class Faults:
     burst_retry_after: int = 1
     drop_webhooks: float = 0.0
     seed: int = 0
+    lost_responses: float = 0.0
+    """Share of writes that are applied but answered 502, as when a response is lost."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -184,6 +186,7 @@ class Faults:
             },
             "drop_webhooks": self.drop_webhooks,
             "seed": self.seed,
+            "lost_responses": self.lost_responses,
         }
 
 
@@ -214,11 +217,19 @@ class FaultInjector:
         self.settings = Faults()
         self.rng = random.Random(0)
         self.webhook_rng = random.Random(0)
+        self.lost_rng = random.Random(0)
         self.requests = 0
-        self.injected = {"errors": 0, "throttled": 0, "dropped_webhooks": 0}
+        self.injected = {"errors": 0, "throttled": 0, "dropped_webhooks": 0, "lost_responses": 0}
 
     def configure(self, body: Mapping[str, Any]) -> Faults:
-        allowed = {"error_rate", "latency_ms", "burst_429", "drop_webhooks", "seed"}
+        allowed = {
+            "error_rate",
+            "latency_ms",
+            "burst_429",
+            "drop_webhooks",
+            "seed",
+            "lost_responses",
+        }
         for key in body:
             if key not in allowed:
                 raise unprocessable(f"unknown fault {key!r}", key)
@@ -239,9 +250,11 @@ class FaultInjector:
             burst_retry_after=_count(burst, "retry_after", 1),
             drop_webhooks=_rate(body, "drop_webhooks"),
             seed=seed,
+            lost_responses=_rate(body, "lost_responses"),
         )
         self.rng = random.Random(seed)
         self.webhook_rng = random.Random(seed + 1)
+        self.lost_rng = random.Random(seed + 2)
         self.requests = 0
         return self.settings
 
@@ -263,6 +276,14 @@ class FaultInjector:
             status = self.rng.choice((500, 502, 503))
             return SimError(status, f"Injected server error {status}")
         return None
+
+    def lose_response(self) -> bool:
+        """Whether to answer a write that was applied with a 502 instead of its result."""
+        s = self.settings
+        if s.lost_responses and self.lost_rng.random() < s.lost_responses:
+            self.injected["lost_responses"] += 1
+            return True
+        return False
 
     def drop_webhook(self) -> bool:
         s = self.settings
