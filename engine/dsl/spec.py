@@ -74,6 +74,7 @@ class Flow:
     enums: tuple[EnumMap, ...] = ()
     action: str | None = None
     match: tuple[str, ...] = ()
+    match_query: Mapping[str, Expr] = empty()
     delete: DeletePolicy = DeletePolicy()
     ownership: Mapping[str, Side] = empty()
     examples: tuple[Example, ...] = ()

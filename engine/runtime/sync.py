@@ -470,7 +470,10 @@ class SyncEngine:
         """The target record whose ``match`` fields equal the payload's, if any."""
         if any(payload.get(f) is None for f in flow.match):
             return None
-        params = {f: payload[f] for f in flow.match}
+        if flow.match_query:  # the target filters by other names than its fields
+            params = {p: expr.search(payload) for p, expr in flow.match_query.items()}
+        else:
+            params = {f: payload[f] for f in flow.match}
         async for record in self.clients[flow.target_side].list(flow.target, params=params):
             if all(record.get(f) == payload[f] for f in flow.match):
                 return record

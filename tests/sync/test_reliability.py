@@ -46,3 +46,36 @@ def test_two_thousand_applications_converge_through_faults(world: World) -> None
     assert len(candidates) == JOBS * PER_JOB and max(candidates.values()) == 1
     faults = world.suite.traffic
     assert faults.faults.error_rate == 0.2  # the faults were on throughout
+
+
+RATED = 20
+
+
+def test_ratings_become_one_note_each_though_greenhouse_loses_answers(world: World) -> None:
+    world.greenhouse.seed_data(
+        jobs=2, applications_per_job=RATED // 2, job_status="open",
+        stage_name="Video Interview", status="in_process",
+    )  # fmt: skip
+    runtime = world.runtime()
+    asyncio.run(SyncEngine(runtime.tenant(TENANT), runtime.engine).run())
+    company = world.company
+    for invitation in list(company.invitations.values()):
+        company.create("rating", {"invitation_id": invitation["id"], "score": 3,
+                                  "evaluator_name": "Grace Hopper"})  # fmt: skip
+    # half of Greenhouse's answers to writes are lost after the write was applied
+    world.greenhouse.set_faults(lost_responses=0.5, seed=3)
+
+    runs = []
+    for _ in range(4):
+        summary = asyncio.run(
+            SyncEngine(runtime.tenant(TENANT), runtime.engine).run(["ratings_to_notes"])
+        )
+        runs.append(summary.counts)
+        if summary.counts["failed"] == 0:
+            break
+    assert runs[-1]["failed"] == 0, runs
+    assert world.greenhouse.faults.injected["lost_responses"] > 0  # the faults did bite
+    notes = Counter(n["application_id"] for n in world.greenhouse.notes.values())
+    rated = {int(i["external_id"]) for i in company.invitations.values()}
+    assert set(notes) == rated, "lost notes"
+    assert max(notes.values()) == 1, f"duplicate notes: {runs}"

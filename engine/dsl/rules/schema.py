@@ -48,6 +48,15 @@ def _message(error: ValidationError) -> tuple[str, bool]:
         return f"{error.instance!r} is not one of {valid}{hint}", False
     if error.validator == "additionalProperties" and "propertyNames" in error.relative_schema_path:
         return error.message, True
+    if error.validator == "dependentRequired":
+        needs = typing.cast(dict[str, list[str]], error.validator_value)
+        have = error.instance if isinstance(error.instance, dict) else {}
+        wanted = [
+            f"{k!r} needs {', '.join(repr(r) for r in needs[k] if r not in have)}"
+            for k in needs
+            if k in have and any(r not in have for r in needs[k])
+        ]
+        return f"{'; '.join(wanted)}{_where(path)}", False
     return error.message, False
 
 
