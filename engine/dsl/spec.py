@@ -46,6 +46,8 @@ class DeletePolicy:
     SCHEMA_DEF: ClassVar[str] = "ats:delete_policy"
     policy: Literal["archive", "delete", "ignore"] = "ignore"
     set: Mapping[str, Any] = empty()
+    when_filtered: bool = False
+    restore: Mapping[str, Any] = empty()
 
 
 @dataclass(frozen=True)

@@ -311,7 +311,7 @@ class SyncEngine:
     async def process(self, name: str, records: list[dict[str, Any]]) -> None:
         flow = self.spec.sync[name]
         resource = self.clients[flow.source_side].resources[flow.source]
-        chosen = []
+        chosen, filtered = [], []
         echoes = self._echoes(flow, resource.id, records)
         for record in records:
             try:
@@ -326,9 +326,10 @@ class SyncEngine:
                 detail = "echo: the record is as this engine last wrote it"
                 self._step(Step("skip", name, key(source_id), detail=detail), flow)
             elif not wanted:
-                self._step(Step("skip", name, key(source_id), detail="'when' is false"), flow)
+                filtered.append(source_id)
             else:
                 chosen.append((source_id, record))
+        await self._filtered(name, flow, filtered)
         if not chosen:
             return
         if flow.match and not self.dry_run:
@@ -345,6 +346,21 @@ class SyncEngine:
             )
         finally:
             self._flush()
+
+    async def _filtered(self, name: str, flow: Flow, ids: list[Any]) -> None:
+        """Records ``when`` leaves out are skipped; with ``delete.when_filtered``, one
+        synced before (a job since closed) gets the flow's delete policy."""
+        linked = (
+            self.links.lookup(flow.link_entity, flow.source_side, ids)
+            if ids and flow.delete.when_filtered
+            else {}
+        )
+        for source_id in ids:
+            link = linked.get(key(source_id))
+            if link is not None and link.status == "active":
+                await self._apply_delete(flow, name, link)
+            else:
+                self._step(Step("skip", name, key(source_id), detail="'when' is false"), flow)
 
     def _echoes(self, flow: Flow, id_of: Any, records: list[dict[str, Any]]) -> set[str]:
         """Source records that are exactly as another flow of ours last wrote them.
@@ -489,10 +505,13 @@ class SyncEngine:
         if not changed and link.status == "active":
             self._step(Step("skip", name, sid, key(target_id), "unchanged"), flow)
             return
+        values = changed or owned
+        if link.status == "archived":  # its source matches again (a job reopened)
+            values = {**values, **flow.delete.restore}
         if not self.dry_run:
-            await self.clients[flow.target_side].update(flow.target, target_id, changed or owned)
-            self.links.written(link, flow.target_side, changed or owned, status="active")
-        self._step(Step("update", name, sid, key(target_id), _fields(changed or owned)), flow)
+            await self.clients[flow.target_side].update(flow.target, target_id, values)
+            self.links.written(link, flow.target_side, values, status="active")
+        self._step(Step("update", name, sid, key(target_id), _fields(values)), flow)
 
     async def _act(
         self, name: str, flow: Flow, sid: str, payload: dict[str, Any], link: Link | None

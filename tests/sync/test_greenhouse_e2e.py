@@ -147,3 +147,26 @@ def test_plan_lists_exactly_what_the_first_sync_does(world: World) -> None:
 
     assert decisions(plan) == decisions(done)
     assert plan.counts["created"] == done.counts["created"] > 0
+
+
+def test_a_closed_job_archives_its_project_and_reopening_restores_it(any_world: World) -> None:
+    gh, company = any_world.greenhouse, any_world.company
+    job = gh.create_job(name="Seasonal role", status="open")
+    runtime = any_world.runtime()
+    sync(runtime, flows=["jobs_to_projects"])
+    (project,) = company.projects.values()
+    assert project["status"] == "active"
+
+    gh.update_job(job["id"], status="closed")
+    closing = sync(runtime, flows=["jobs_to_projects"])
+    assert company.projects[project["id"]]["status"] == "archived"
+    assert [s.action for s in closing.steps] == ["archive"]
+    again = sync(runtime, flows=["jobs_to_projects"], full=True)  # nothing more to do
+    assert [s.action for s in again.steps] == ["skip"]
+
+    gh.update_job(job["id"], status="open", name="Seasonal role 2027")
+    reopening = sync(runtime, flows=["jobs_to_projects"])
+    restored = company.projects[project["id"]]
+    assert (restored["status"], restored["name"]) == ("active", "Seasonal role 2027")
+    assert [s.action for s in reopening.steps] == ["update"]
+    assert len(company.projects) == 1  # the same project throughout, never a second one
