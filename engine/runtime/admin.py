@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from engine.runtime.embeds import frame_ancestors, render
+from engine.runtime.embeds import EmbedTokens, TokenError, frame_ancestors, render
 from engine.runtime.inbox import Inbox
 from engine.runtime.store import audit, inbox, links, sync_runs, tokens
 from engine.runtime.tenants import Runtime
@@ -86,16 +86,20 @@ class AdminKeys:
         return hmac.compare_digest(given.encode(), self.token.encode())
 
     def session(self, now: float) -> str:
-        expires = int(now) + SESSION_TTL
-        return f"{expires}.{self._mac(f'connector admin session v1|{expires}')}"
+        """The cookie's value: a signed, expiring token (the widgets' kind), keyed by the
+        admin token, so that changing the token ends every session."""
+        return self._sessions.issue("admin", "session", "-", ttl=SESSION_TTL, now=now)
 
     def session_ok(self, value: str, now: float) -> bool:
-        expires, dot, mac = value.partition(".")
-        if not dot or not expires.isdigit() or int(expires) < now:
+        try:
+            self._sessions.check(value, "admin", "session", "-", now=now)
+        except TokenError:
             return False
-        return hmac.compare_digest(
-            mac.encode(), self._mac(f"connector admin session v1|{expires}").encode()
-        )
+        return True
+
+    @property
+    def _sessions(self) -> EmbedTokens:
+        return EmbedTokens.from_secret(f"connector admin session v2|{self.token}")
 
     @property
     def csrf(self) -> str:
