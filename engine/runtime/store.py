@@ -123,6 +123,7 @@ inbox = Table(
     UniqueConstraint("tenant", "source", "dedup_key", name="uq_inbox_dedup"),
     Index("ix_inbox_due", "status", "next_attempt_at"),
     Index("ix_inbox_record", "tenant", "record_key", "id"),
+    Index("ix_inbox_received", "received_at"),  # the admin chart and purges: migration 0002
 )
 
 

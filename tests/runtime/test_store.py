@@ -6,8 +6,9 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from cryptography.fernet import Fernet, MultiFernet
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, inspect, select
 
+from engine.runtime.inbox import Inbox
 from engine.runtime.links import LinkStore
 from engine.runtime.migrate import current, head, upgrade
 from engine.runtime.store import audit, make_engine, metadata
@@ -23,11 +24,26 @@ def engine(database_url: str) -> Engine:
 
 
 def test_migrations_reach_head_and_match_the_tables(engine: Engine) -> None:
-    assert current(engine) == head() == "0001"
+    assert current(engine) == head() == "0002"
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     upgrade(engine)  # a second upgrade is a no-op
-    assert current(engine) == "0001"
+    assert current(engine) == "0002"
+
+
+def test_a_database_at_the_first_revision_upgrades_keeping_its_events(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        upgrade(engine, "0001")
+        Inbox(engine).add("acme", "greenhouse", "e-1", "job_created", {"a": 1}, "ats:job:1")
+        upgrade(engine)
+        assert current(engine) == "0002"
+        with engine.connect() as conn:
+            indexes = {i["name"] for i in inspect(conn).get_indexes("inbox")}
+        assert "ix_inbox_received" in indexes
+        assert Inbox(engine).depth() == {"pending": 1}
+    finally:
+        engine.dispose()
 
 
 def test_links_are_unique_on_both_sides_per_tenant(engine: Engine) -> None:

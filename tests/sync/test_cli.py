@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from engine.commands.sync import Progress
+from engine.runtime.migrate import head
 from engine.runtime.sync import Step
 from simulators.world import TENANT, World
 
@@ -26,8 +27,8 @@ def test_the_commands_against_the_simulators(world: World) -> None:
 
     upgraded = connector(world, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
-    assert "empty -> 0001" in upgraded.stdout
-    assert "at 0001" in connector(world, "db", "upgrade").stdout
+    assert f"empty -> {head()}" in upgraded.stdout
+    assert f"at {head()}" in connector(world, "db", "upgrade").stdout
 
     plan = connector(world, "plan", TENANT)
     assert plan.returncode == 0, plan.stderr
