@@ -49,14 +49,14 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bench._support import free_port, wait_until_up
-from engine.runtime.embeds import EmbedTokens, TTLCache, frame_ancestors
-from engine.runtime.links import LinkStore
-from engine.runtime.migrate import upgrade
-from engine.runtime.store import make_engine
-from engine.runtime.sync import SyncEngine
-from engine.runtime.tenants import Runtime
-from engine.runtime.tokens import TokenStore
-from engine.server import create_app
+from engine.store.links import LinkStore
+from engine.store.migrate import upgrade
+from engine.store.tables import make_engine
+from engine.store.tokens import TokenStore
+from engine.sync.engine import SyncEngine
+from engine.tenants import Runtime
+from engine.web.app import create_app
+from engine.web.pages import EmbedTokens, TTLCache, frame_ancestors
 from simulators.world import TENANT, World
 
 JOBS, PER_JOB = 4, 2  # 4 job_questions and 8 candidate_interview widgets

@@ -17,9 +17,9 @@ import time
 import httpx
 
 from bench._support import free_port, wait_until_up
+from engine.client.api import ApiClient
 from engine.dsl.lint import lint_text
 from engine.dsl.spec import AtsSpec
-from engine.runtime.client import ApiClient
 
 RECORDS = 20_000
 BIG = 200_000

@@ -24,11 +24,11 @@ import httpx
 from cryptography.fernet import Fernet, MultiFernet
 from sqlalchemy import event
 
-from engine.runtime.migrate import upgrade
-from engine.runtime.store import make_engine
-from engine.runtime.sync import SyncEngine
-from engine.runtime.tenants import Runtime
-from engine.runtime.tokens import TokenStore
+from engine.store.migrate import upgrade
+from engine.store.tables import make_engine
+from engine.store.tokens import TokenStore
+from engine.sync.engine import SyncEngine
+from engine.tenants import Runtime
 from simulators.world import SUITE_CLIENT, TENANT
 
 JOBS, PER_JOB = 200, 50

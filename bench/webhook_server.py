@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from engine.server import create_app
+from engine.web.app import create_app
 from simulators.world import World
 
 

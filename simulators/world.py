@@ -17,10 +17,10 @@ from typing import Any
 
 from cryptography.fernet import Fernet, MultiFernet
 
-from engine.runtime.migrate import upgrade
-from engine.runtime.store import make_engine
-from engine.runtime.tenants import Runtime
-from engine.runtime.tokens import TokenStore
+from engine.store.migrate import upgrade
+from engine.store.tables import make_engine
+from engine.store.tokens import TokenStore
+from engine.tenants import Runtime
 from simulators import greenhouse, suite
 from simulators.greenhouse_state import GreenhouseSim
 from simulators.serving import LoopbackServer

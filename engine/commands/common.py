@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from engine.dsl.diagnostics import SpecError
-from engine.runtime.errors import ConnectorError
-from engine.runtime.tenants import Runtime
+from engine.errors import ConnectorError
+from engine.tenants import Runtime
 
 DEFAULT_CONFIG = "connector.yaml"
 

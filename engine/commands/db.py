@@ -8,8 +8,8 @@ from cryptography.fernet import Fernet
 
 from engine.commands.common import add_config, fail, load_runtime
 from engine.dsl.diagnostics import SpecError
-from engine.runtime.errors import ConnectorError
-from engine.runtime.migrate import current, upgrade
+from engine.errors import ConnectorError
+from engine.store.migrate import current, upgrade
 
 
 def run_upgrade(args: argparse.Namespace) -> int:

@@ -21,9 +21,9 @@ from typing import Any
 
 import httpx
 
-from engine.runtime.embeds import DEFAULT_TTL, EmbedTokens
-from engine.runtime.registration import register_suite
-from engine.server import create_app
+from engine.web.app import create_app
+from engine.web.pages import DEFAULT_TTL, EmbedTokens
+from engine.web.registration import register_suite
 from simulators.serving import LoopbackServer
 from simulators.world import TENANT, World
 

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 
 from engine.commands.common import add_config, fail, load_runtime
 from engine.dsl.diagnostics import SpecError
-from engine.runtime.embeds import CONSENT, DEFAULT_TTL, EmbedTokens
-from engine.runtime.errors import ConnectorError
-from engine.runtime.tenants import expand_env
+from engine.errors import ConnectorError
+from engine.tenants import expand_env
+from engine.web.pages import CONSENT, DEFAULT_TTL, EmbedTokens
 
 
 def _base(args: argparse.Namespace, configured: str | None, env: Mapping[str, str] | None) -> str:

@@ -16,11 +16,11 @@ from cryptography.x509.oid import NameOID
 
 from engine.commands.common import add_config, fail, load_runtime
 from engine.dsl.diagnostics import SpecError
-from engine.runtime.errors import ConnectorError
-from engine.runtime.inbox import Inbox
-from engine.runtime.migrate import upgrade
-from engine.runtime.registration import register_suite
-from engine.server import create_app
+from engine.errors import ConnectorError
+from engine.store.inbox import Inbox
+from engine.store.migrate import upgrade
+from engine.web.app import create_app
+from engine.web.registration import register_suite
 
 
 def self_signed(directory: Path, host: str) -> tuple[Path, Path]:

@@ -10,10 +10,10 @@ from typing import TextIO
 
 from engine.commands.common import add_config, fail, load_runtime
 from engine.dsl.diagnostics import SpecError
-from engine.runtime.errors import ConnectorError
-from engine.runtime.links import LinkStore
-from engine.runtime.sync import Step, Summary, SyncEngine
-from engine.runtime.tenants import Runtime
+from engine.errors import ConnectorError
+from engine.store.links import LinkStore
+from engine.sync.engine import Step, Summary, SyncEngine
+from engine.tenants import Runtime
 
 
 def _flows(runtime: Runtime, tenant: str, entity: str | None) -> list[str] | None:

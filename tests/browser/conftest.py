@@ -23,9 +23,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from engine.runtime.embeds import EmbedTokens
-from engine.runtime.sync import SyncEngine
-from engine.server import create_app
+from engine.sync.engine import SyncEngine
+from engine.web.app import create_app
+from engine.web.pages import EmbedTokens
 from simulators.serving import LoopbackServer
 from simulators.world import TENANT, World
 from tests.conftest import skip_loudly

@@ -21,15 +21,15 @@ import pytest
 from sqlalchemy import select
 
 from engine.commands.serve import self_signed
-from engine.runtime.admin import COOKIE, SESSION_TTL, TOKEN_ENV, AdminKeys
-from engine.runtime.embeds import frame_ancestors
-from engine.runtime.inbox import MAX_ATTEMPTS, Inbox
-from engine.runtime.links import LinkStore
-from engine.runtime.store import inbox as inbox_table
-from engine.runtime.sync import SyncEngine
-from engine.runtime.tenants import Runtime
-from engine.runtime.worker import Worker
-from engine.server import create_app
+from engine.store.inbox import MAX_ATTEMPTS, Inbox
+from engine.store.links import LinkStore
+from engine.store.tables import inbox as inbox_table
+from engine.sync.engine import SyncEngine
+from engine.tenants import Runtime
+from engine.web.admin import COOKIE, SESSION_TTL, TOKEN_ENV, AdminKeys
+from engine.web.app import create_app
+from engine.web.pages import frame_ancestors
+from engine.work.worker import Worker
 from simulators.serving import LoopbackServer
 from simulators.world import TENANT, World
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import httpx
 
-from engine.runtime.inbox import Inbox
-from engine.server import create_app
+from engine.store.inbox import Inbox
+from engine.web.app import create_app
 from simulators.serving import LoopbackServer
 from simulators.world import TENANT, World
 

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from engine.cli import main
-from engine.runtime.inbox import Inbox
+from engine.store.inbox import Inbox
 from simulators.world import TENANT, World
 
 
@@ -111,7 +111,7 @@ def test_inbox_lists_and_retries_dead_events(
 
 
 def test_start_up_registers_the_suite_webhooks_when_a_public_url_is_set(tmp_path: Path) -> None:
-    from engine.server import create_app
+    from engine.web.app import create_app
     from simulators.serving import LoopbackServer
 
     with World(tmp_path) as world:

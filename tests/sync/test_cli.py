@@ -8,8 +8,8 @@ import subprocess
 import sys
 
 from engine.commands.sync import Progress
-from engine.runtime.migrate import head
-from engine.runtime.sync import Step
+from engine.store.migrate import head
+from engine.sync.engine import Step
 from simulators.world import TENANT, World
 
 

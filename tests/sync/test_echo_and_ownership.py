@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 from engine.paths import MAPPINGS_DIR
-from engine.runtime.sync import Summary, SyncEngine
-from engine.runtime.tenants import Runtime
+from engine.sync.engine import Summary, SyncEngine
+from engine.tenants import Runtime
 from simulators.world import TENANT, World
 
 READ_BACK = """

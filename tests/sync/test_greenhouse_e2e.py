@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from engine.runtime.links import LinkStore
-from engine.runtime.sync import Summary, SyncEngine
-from engine.runtime.tenants import Runtime
+from engine.store.links import LinkStore
+from engine.sync.engine import Summary, SyncEngine
+from engine.tenants import Runtime
 from simulators.world import TENANT, World
 
 JOBS = 50

@@ -1,0 +1,1 @@
+"""The declarative HTTP client: one spec's connection, auth, pagination and pacing."""

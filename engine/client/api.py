@@ -1,0 +1,416 @@
+"""The declarative HTTP client: executes a spec's resource endpoints.
+
+    async with ApiClient.for_spec(spec, tenant="acme", secrets=..., tokens=store) as api:
+        async for job in api.list("job", since=cursor):
+            ...
+        project = await api.create("project", {"name": "Engineer"})
+
+Lists stream page by page in constant memory. Every request is authenticated, paced,
+retried on transient failures, limited in time, and sent only to the spec's hosts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import jinja2
+
+from engine.client.auth import AuthContext, AuthStrategy, make_auth
+from engine.client.pacing import Pacer, backoff, retry_after
+from engine.client.paginators import PageRequest, Paginator, make_paginator
+from engine.client.redact import Redactor
+from engine.dsl import model
+from engine.dsl.expressions import Template
+from engine.dsl.spec import AtsSpec, SuiteSpec
+from engine.errors import ConnectorError, PaginationError, UnsafeRequest, UpstreamError
+from engine.store.tokens import TokenStore
+
+log = logging.getLogger("connector.http")
+
+DEFAULT_METHODS = {
+    "list": "GET",
+    "get": "GET",
+    "create": "POST",
+    "update": "PATCH",
+    "delete": "DELETE",
+}
+MAX_REDIRECTS = 5
+NEVER_RETRIED = frozenset(range(400, 500)) - {408, 429}
+# A POST may have been processed before an error came back: retrying it could create
+# twice. Only answers that say "not processed", and connections never made, are safe.
+UNPROCESSED = frozenset({408, 429, 503})
+UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class ApiClient:
+    def __init__(
+        self,
+        *,
+        name: str,
+        connection: model.Connection,
+        resources: Mapping[str, model.Resource],
+        tenant: str,
+        secrets: Mapping[str, str],
+        tokens: TokenStore | None = None,
+        auth: model.Auth | None = None,
+        urls: Mapping[str, str] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify: bool = True,
+    ) -> None:
+        self.name = name
+        self.connection = connection
+        self.resources = resources
+        self.tenant = tenant
+        self.secrets = dict(secrets)
+        self.redactor = Redactor(self.secrets.values())
+        urls = {k: v for k, v in (urls or {}).items() if v}
+        spec_base = self.render(connection.base_url).rstrip("/")
+        self.base_url = (urls.pop("base_url", None) or spec_base).rstrip("/")
+        timeouts = connection.timeouts
+        self.timeout = float(timeouts.total)
+        self.http = httpx.AsyncClient(
+            timeout=httpx.Timeout(float(timeouts.read), connect=float(timeouts.connect)),
+            follow_redirects=False,
+            transport=transport,
+            verify=verify,
+            limits=httpx.Limits(max_connections=max(connection.rate_limit.max_concurrency, 4) * 2),
+        )
+        ctx = AuthContext(
+            tenant, name, self.render, self.http, tokens, self.redactor, urls,
+            rebase=_rebaser(spec_base, self.base_url),
+        )  # fmt: skip
+        self.auth: AuthStrategy = make_auth(auth or connection.auth, ctx)
+        self.host = httpx.URL(self.base_url).host
+        self.headers = {name: self.render(value) for name, value in connection.headers.items()}
+        self.pacer = Pacer(connection.rate_limit)
+
+    @classmethod
+    def for_spec(cls, spec: AtsSpec | SuiteSpec, **kwargs: Any) -> ApiClient:
+        return cls(name=spec.name, connection=spec.connection, resources=spec.resources, **kwargs)
+
+    async def __aenter__(self) -> ApiClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    # --- resource operations ----------------------------------------------------------
+
+    async def list(
+        self,
+        resource: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        since: str | None = None,
+        parent_id: Any = None,
+    ) -> AsyncIterator[dict[str, Any]]:
+        async for page in self.pages(resource, params=params, since=since, parent_id=parent_id):
+            for record in page:
+                yield record
+
+    async def pages(
+        self,
+        resource: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        since: str | None = None,
+        parent_id: Any = None,
+    ) -> AsyncIterator[builtins.list[dict[str, Any]]]:
+        """Each page's records in turn; only one page is held at a time."""
+        spec = self._resource(resource)
+        endpoint = self._endpoint(resource, "list")
+        query = dict(params or {})
+        if since is not None and spec.incremental is not None:
+            query[spec.incremental.param] = self.render(spec.incremental.value, since=since)
+        request = self._page_request(endpoint, "list", query=query, parent_id=parent_id)
+        paginator: Paginator = make_paginator(endpoint.pagination or self.connection.pagination)
+        request = paginator.first(request)
+        seen: dict[str, int] = {}
+        for number in range(1, paginator.max_pages + 2):
+            if number > paginator.max_pages:
+                raise PaginationError(
+                    f"more than {paginator.max_pages} pages: stopped by the page limit",
+                    tenant=self.tenant, resource=resource,
+                )  # fmt: skip
+            key = request.key()
+            if key in seen:
+                raise PaginationError(
+                    f"pagination would loop: page {number} asks for the same page as "
+                    f"page {seen[key]}",
+                    tenant=self.tenant, resource=resource,
+                )  # fmt: skip
+            seen[key] = number
+            response = await self.request(
+                request.method, request.url, params=request.params, json=request.json,
+                resource=resource,
+            )  # fmt: skip
+            body = self._json(response, resource)
+            records = endpoint.records.search(body) if endpoint.records else body
+            if records is None:
+                records = []
+            if not isinstance(records, list):
+                raise UpstreamError(
+                    f"expected a list of records, got {type(records).__name__}",
+                    tenant=self.tenant, resource=resource,
+                )  # fmt: skip
+            yield records
+            following = paginator.next(request, response, body, len(records))
+            if following is None:
+                return
+            request = following
+
+    async def get(self, resource: str, id: Any, *, parent_id: Any = None) -> dict[str, Any] | None:
+        """The record, or None when the API says it does not exist (404, or no match)."""
+        endpoint = self._endpoint(resource, "get")
+        request = self._page_request(endpoint, "get", id=id, parent_id=parent_id)
+        response = await self.request(
+            request.method, request.url, params=request.params, json=request.json,
+            resource=resource, id=id, allow=(404,),
+        )  # fmt: skip
+        if response.status_code == 404:
+            return None
+        record = _one(endpoint, self._json(response, resource))
+        return record if isinstance(record, dict) else None
+
+    async def create(
+        self, resource: str, record: Mapping[str, Any], *, parent_id: Any = None
+    ) -> dict[str, Any]:
+        return await self._write(resource, "create", record, parent_id=parent_id)
+
+    async def update(self, resource: str, id: Any, record: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._write(resource, "update", record, id=id)
+
+    async def delete(self, resource: str, id: Any) -> bool:
+        """True when deleted, False when it was already gone."""
+        endpoint = self._endpoint(resource, "delete")
+        request = self._page_request(endpoint, "delete", id=id)
+        response = await self.request(
+            request.method, request.url, params=request.params, resource=resource, id=id,
+            allow=(404, 410),
+        )  # fmt: skip
+        return response.status_code not in (404, 410)
+
+    async def action(
+        self, resource: str, name: str, id: Any, record: Mapping[str, Any] | None = None
+    ) -> Any:
+        endpoint = self._resource(resource).actions.get(name)
+        if endpoint is None:
+            raise ConnectorError(
+                f"resource {resource!r} has no action {name!r}", tenant=self.tenant
+            )
+        request = self._page_request(endpoint, "create", id=id, record=record or {})
+        response = await self.request(
+            request.method, request.url, params=request.params, json=request.json,
+            resource=resource, id=id,
+        )  # fmt: skip
+        return self._json(response, resource, empty_ok=True)
+
+    async def _write(
+        self, resource: str, op: str, record: Mapping[str, Any], *, id: Any = None,
+        parent_id: Any = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        endpoint = self._endpoint(resource, op)
+        request = self._page_request(endpoint, op, id=id, parent_id=parent_id, record=record)
+        response = await self.request(
+            request.method, request.url, params=request.params, json=request.json,
+            resource=resource, id=id,
+        )  # fmt: skip
+        written = _one(endpoint, self._json(response, resource, empty_ok=True))
+        return written if isinstance(written, dict) else {}
+
+    # --- requests ---------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        resource: str | None = None,
+        id: Any = None,
+        allow: tuple[int, ...] = (),
+    ) -> httpx.Response:
+        """Send with auth, pacing, retries and the host check; raise on error statuses."""
+        retry = self.connection.retry
+        idempotent = method.upper() != "POST"
+        refreshed = False
+        attempt = 0
+        while True:
+            context = {"tenant": self.tenant, "resource": resource, "id": id}
+            try:
+                response = await self._send(method, url, params, json)
+            except (httpx.TransportError, TimeoutError) as exc:
+                unsafe = not (idempotent or isinstance(exc, UNSENT))
+                if attempt + 1 >= retry.max_attempts or unsafe:
+                    why = " (a POST is not retried: it may have been processed)" if unsafe else ""
+                    raise UpstreamError(
+                        f"{self.name} unreachable after {attempt + 1} attempts: "
+                        f"{type(exc).__name__}{why}",
+                        **context,
+                    ) from None
+                await asyncio.sleep(backoff(attempt, retry.backoff, retry.max_backoff))
+                attempt += 1
+                continue
+            status = response.status_code
+            if status == 401 and not refreshed:
+                refreshed = True
+                if await self.auth.refresh(response.request):
+                    continue
+            if status < 400 or status in allow:
+                return response
+            retryable = status in retry.statuses and status not in NEVER_RETRIED
+            retryable = retryable and (idempotent or status in UNPROCESSED)
+            if retryable and attempt + 1 < retry.max_attempts:
+                wait = retry_after(response) if status in (429, 503) else None
+                if wait is not None:
+                    self.pacer.pause(wait)
+                else:
+                    await asyncio.sleep(backoff(attempt, retry.backoff, retry.max_backoff))
+                attempt += 1
+                continue
+            raise UpstreamError(
+                f"{method} {self.redactor(str(response.request.url.copy_with(query=None)))} "
+                f"answered {status}: {self.redactor(_excerpt(response))}",
+                status=status, **context,
+            )  # fmt: skip
+
+    async def _send(
+        self, method: str, url: str, params: Mapping[str, Any] | None, json: Any
+    ) -> httpx.Response:
+        target = httpx.URL(url)
+        if params:
+            target = target.copy_merge_params(dict(params))
+        self._check_host(target)
+        request = self.http.build_request(method, target, json=json, headers=self.headers)
+        for _ in range(MAX_REDIRECTS + 1):
+            await self.auth.apply(request)
+            async with self.pacer, asyncio.timeout(self.timeout):
+                response = await self.http.send(request)
+                await response.aread()
+            self.pacer.observe(response)
+            log.debug("%s %s -> %s", method, self.redactor(str(request.url)), response.status_code)
+            if not response.is_redirect:
+                return response
+            location = response.headers.get("Location", "")
+            target = request.url.join(location)
+            self._check_host(target)
+            keep = response.status_code in (307, 308)
+            if not keep and method.upper() != "GET":
+                # replaying a write as a GET would report success for a change never made
+                raise UpstreamError(
+                    f"{method} answered {response.status_code} (a redirect); refusing to "
+                    "replay a write as a read",
+                    status=response.status_code, tenant=self.tenant,
+                )  # fmt: skip
+            request = self.http.build_request(
+                method if keep else "GET", target, json=json if keep else None, headers=self.headers
+            )
+        raise UpstreamError(f"more than {MAX_REDIRECTS} redirects", tenant=self.tenant)
+
+    def _check_host(self, url: httpx.URL) -> None:
+        """Only the base URL's scheme, host and port: never another host, never a
+        downgrade from https to http (which would send credentials in the clear)."""
+        base = httpx.URL(self.base_url)
+        if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
+            raise UnsafeRequest(
+                f"refused a request to {url.scheme}://{url.host}"
+                f"{':' + str(url.port) if url.port else ''}: {self.name} may only be called at "
+                f"{base.scheme}://{base.host}{':' + str(base.port) if base.port else ''}",
+                tenant=self.tenant,
+            )
+
+    def _json(self, response: httpx.Response, resource: str, *, empty_ok: bool = False) -> Any:
+        if empty_ok and not response.content.strip():
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            raise UpstreamError(
+                f"answer is not JSON: {self.redactor(_excerpt(response))}",
+                status=response.status_code, resource=resource,
+            ) from None  # fmt: skip
+
+    # --- spec plumbing ----------------------------------------------------------------
+
+    def _resource(self, name: str) -> model.Resource:
+        try:
+            return self.resources[name]
+        except KeyError:
+            raise ConnectorError(f"{self.name} has no resource {name!r}") from None
+
+    def _endpoint(self, resource: str, op: str) -> model.Endpoint:
+        endpoint = getattr(self._resource(resource).endpoints, op)
+        if endpoint is None:
+            raise ConnectorError(f"{self.name} resource {resource!r} cannot {op}")
+        return endpoint  # type: ignore[no-any-return]
+
+    def _page_request(
+        self,
+        endpoint: model.Endpoint,
+        op: str,
+        *,
+        id: Any = None,
+        parent_id: Any = None,
+        query: Mapping[str, Any] | None = None,
+        record: Mapping[str, Any] | None = None,
+    ) -> PageRequest:
+        # ids come from outside: quote them so they cannot change the path
+        path_vars = {
+            "id": None if id is None else quote(str(id), safe=""),
+            "parent_id": None if parent_id is None else quote(str(parent_id), safe=""),
+            "params": dict(query or {}),
+        }
+        path = self.render(endpoint.path, **path_vars)
+        template_vars = {"id": id, "parent_id": parent_id, "params": dict(query or {})}
+        params = {k: self.render(v, **template_vars) for k, v in endpoint.params.items()}
+        params.update({k: str(v) for k, v in (query or {}).items()})
+        body = None
+        if endpoint.body is not None:
+            body = endpoint.body.search({"record": record, "id": id, "params": dict(query or {})})
+        elif record is not None and op in ("create", "update"):
+            body = dict(record)
+        method = endpoint.method or DEFAULT_METHODS[op]
+        return PageRequest(method, self.base_url + path, params, body)
+
+    def render(self, template: Template, **extra: Any) -> str:
+        try:
+            return template.render(secrets=self.secrets, tenant=self.tenant, **extra)
+        except jinja2.UndefinedError as exc:
+            raise ConnectorError(
+                f"cannot render {template.source!r}: {exc.message}; is every secret configured?",
+                tenant=self.tenant,
+            ) from None
+
+
+def _rebaser(spec_base: str, base: str) -> Callable[[str], str]:
+    """URLs on the spec's API origin (such as a token endpoint) follow a base_url
+    override to the new origin; URLs on other hosts stay where they are."""
+    old, new = httpx.URL(spec_base), httpx.URL(base)
+    old_origin = f"{old.scheme}://{old.netloc.decode()}"
+    new_origin = f"{new.scheme}://{new.netloc.decode()}"
+
+    def rebase(url: str) -> str:
+        if old_origin != new_origin and (url == old_origin or url.startswith(old_origin + "/")):
+            return new_origin + url[len(old_origin) :]
+        return url
+
+    return rebase
+
+
+def _one(endpoint: model.Endpoint, body: Any) -> Any:
+    return endpoint.record.search(body) if endpoint.record and body is not None else body
+
+
+def _excerpt(response: httpx.Response, limit: int = 300) -> str:
+    text = response.text.strip().replace("\n", " ")
+    return text[:limit] + ("…" if len(text) > limit else "") or "(empty body)"

@@ -1,0 +1,198 @@
+"""The inbox: every acknowledged event, stored before the 2xx, processed by workers.
+
+Deduplication is the insert itself (unique on tenant, source and event id), in the
+same transaction as the write, so an event posted 500 times at once is stored once.
+Workers claim rows with a lease; a killed worker's rows are taken over once the lease
+expires. Failures back off exponentially and end in the ``dead`` state, visible and
+retryable with ``connector inbox``. Rows about the same record are claimed in order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, and_, delete, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Insert
+
+from engine.store.tables import inbox
+
+# How long a claimed event is a worker's; a killed worker's events return after it.
+LEASE = float(os.environ.get("CONNECTOR_INBOX_LEASE", "60"))
+MAX_ATTEMPTS = 8
+BACKOFF_CAP = 3600.0
+KEEP_DONE = 7 * 86400.0  # processed ids are kept this long for deduplication
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    tenant: str
+    source: str
+    dedup_key: str
+    event_type: str
+    record_key: str | None
+    payload: dict[str, Any]
+    attempts: int
+    status: str
+    last_error: str | None
+
+
+def _event(row: Any) -> Event:
+    return Event(
+        row.id, row.tenant, row.source, row.dedup_key, row.event_type, row.record_key,
+        json.loads(row.payload), row.attempts, row.status, row.last_error,
+    )  # fmt: skip
+
+
+def _insert(engine: Engine) -> Insert:
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    # RETURNING says whether a row went in; rowcount does not on every driver
+    return dialect.insert(inbox).on_conflict_do_nothing().returning(inbox.c.id)  # type: ignore[no-any-return]
+
+
+class Inbox:
+    def __init__(self, engine: Engine, *, lease: float = LEASE) -> None:
+        self.engine = engine
+        self.lease = lease  # how long a claim holds an event unless it is extended
+        self._insert = _insert(engine)  # built once: a webhook's hot path is this insert
+
+    def add(
+        self,
+        tenant: str,
+        source: str,
+        dedup_key: str,
+        event_type: str,
+        payload: dict[str, Any],
+        record_key: str | None = None,
+    ) -> bool:
+        """Store an event; False when it was stored before (a duplicate delivery)."""
+        now = time.time()
+        values = {
+            "tenant": tenant, "source": source, "dedup_key": dedup_key[:255],
+            "event_type": event_type[:200], "record_key": record_key, "status": "pending",
+            "payload": json.dumps(payload), "attempts": 0, "next_attempt_at": now,
+            "received_at": now,
+        }  # fmt: skip
+        with self.engine.begin() as conn:
+            return conn.execute(self._insert, values).first() is not None
+
+    def claim(self, worker: str, limit: int = 20, *, now: float | None = None) -> list[Event]:
+        """Lease up to ``limit`` due events, the oldest of each record only."""
+        now = time.time() if now is None else now
+        earlier = inbox.alias("earlier")
+        blocked = exists().where(
+            earlier.c.tenant == inbox.c.tenant,
+            earlier.c.record_key == inbox.c.record_key,
+            earlier.c.id < inbox.c.id,
+            earlier.c.status.in_(("pending", "processing")),
+        )
+        due = (
+            select(inbox.c.id)
+            .where(
+                inbox.c.status.in_(("pending", "processing")),
+                inbox.c.next_attempt_at <= now,
+                (inbox.c.lease_until.is_(None)) | (inbox.c.lease_until < now),
+                (inbox.c.record_key.is_(None)) | ~blocked,
+            )
+            .order_by(inbox.c.id)
+            .limit(limit)
+        )
+        if self.engine.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True, of=inbox)
+        with self.engine.begin() as conn:
+            ids = list(conn.execute(due).scalars())
+            if not ids:
+                return []
+            conn.execute(
+                update(inbox)
+                .where(inbox.c.id.in_(ids))
+                .values(
+                    status="processing", lease_until=now + self.lease, attempts=inbox.c.attempts + 1
+                )
+            )
+            rows = conn.execute(select(inbox).where(inbox.c.id.in_(ids)).order_by(inbox.c.id))
+            return [_event(row) for row in rows]
+
+    def extend(self, ids: list[int], *, now: float | None = None) -> int:
+        """Renew the lease of events still being processed, so that a batch that runs
+        long keeps them instead of handing them to another worker mid-way."""
+        until = (time.time() if now is None else now) + self.lease
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(inbox)
+                .where(inbox.c.id.in_(ids), inbox.c.status == "processing")
+                .values(lease_until=until)
+            )
+            return int(result.rowcount or 0)
+
+    def done(self, event: Event) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(inbox)
+                .where(inbox.c.id == event.id)
+                .values(status="done", processed_at=time.time(), lease_until=None, last_error=None)
+            )
+
+    def failed(self, event: Event, error: str, *, now: float | None = None) -> str:
+        """Back off, or dead-letter after MAX_ATTEMPTS; returns the new status."""
+        now = time.time() if now is None else now
+        status = "dead" if event.attempts >= MAX_ATTEMPTS else "pending"
+        wait = min(BACKOFF_CAP, 2.0**event.attempts)
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(inbox)
+                .where(inbox.c.id == event.id, inbox.c.status == "processing")  # never undo a done
+                .values(
+                    status=status,
+                    next_attempt_at=now + wait,
+                    lease_until=None,
+                    last_error=error[:2000],
+                )
+            )
+        return status
+
+    def retry(self, tenant: str | None = None, ids: list[int] | None = None) -> int:
+        """Put dead events back in the queue."""
+        query = update(inbox).where(inbox.c.status == "dead")
+        if tenant:
+            query = query.where(inbox.c.tenant == tenant)
+        if ids:
+            query = query.where(inbox.c.id.in_(ids))
+        with self.engine.begin() as conn:
+            return int(
+                conn.execute(
+                    query.values(status="pending", attempts=0, next_attempt_at=time.time())
+                ).rowcount
+            )
+
+    def purge(self, *, status: str = "done", older_than: float = KEEP_DONE) -> int:
+        """Delete events in ``status`` older than ``older_than`` seconds (default: done, 7 days)."""
+        cutoff = time.time() - older_than
+        with self.engine.begin() as conn:
+            query = delete(inbox).where(
+                and_(inbox.c.status == status, inbox.c.received_at < cutoff)
+            )
+            return int(conn.execute(query).rowcount)
+
+    def list(
+        self, tenant: str | None = None, status: str | None = None, limit: int = 100
+    ) -> Iterator[Event]:
+        query = select(inbox).order_by(inbox.c.id.desc()).limit(limit)
+        if tenant:
+            query = query.where(inbox.c.tenant == tenant)
+        if status:
+            query = query.where(inbox.c.status == status)
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                yield _event(row)
+
+    def depth(self) -> dict[str, int]:
+        query = select(inbox.c.status, func.count()).group_by(inbox.c.status)
+        with self.engine.connect() as conn:
+            return {status: int(n) for status, n in conn.execute(query)}

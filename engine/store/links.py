@@ -1,0 +1,215 @@
+"""The equivalence table: which ATS id matches which suite id, per tenant and entity.
+
+Lookups take a whole page of ids at once, so syncing a page costs one query, not one
+per record. Ids are stored as strings (an ATS may send ``9001`` in one place and
+``"9001"`` in another); ``ats_numeric`` remembers to give a number back to the ATS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine.store.tables import audit, cursors, links
+
+Side = Literal["ats", "suite"]
+CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
+
+
+def fingerprint(payload: Mapping[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def key(value: Any) -> str:
+    """The stored form of an id."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+@dataclass(frozen=True)
+class Link:
+    id: int
+    entity: str
+    ats_id: str
+    suite_id: str
+    ats_numeric: bool
+    fingerprint: str | None
+    suite_payload: dict[str, Any] | None
+    ats_payload: dict[str, Any] | None
+    status: str
+
+    def id_on(self, side: Side) -> Any:
+        """The id as the API on ``side`` wants it (a number where the ATS used one)."""
+        if side == "suite":
+            return self.suite_id
+        return int(self.ats_id) if self.ats_numeric else self.ats_id
+
+    def payload(self, side: Side) -> dict[str, Any] | None:
+        return self.suite_payload if side == "suite" else self.ats_payload
+
+
+def _row(row: Any) -> Link:
+    return Link(
+        row.id,
+        row.entity,
+        row.ats_id,
+        row.suite_id,
+        bool(row.ats_numeric),
+        row.fingerprint,
+        json.loads(row.suite_payload) if row.suite_payload else None,
+        json.loads(row.ats_payload) if row.ats_payload else None,
+        row.status,
+    )
+
+
+class LinkConflict(Exception):
+    """Another link already holds one of the two ids."""
+
+
+class LinkStore:
+    def __init__(self, engine: Engine, tenant: str) -> None:
+        self.engine = engine
+        self.tenant = tenant
+
+    def lookup(self, entity: str, side: Side, ids: Iterable[Any]) -> dict[str, Link]:
+        """Links by the stored id on ``side``, for every id that has one."""
+        wanted = list(dict.fromkeys(key(i) for i in ids))
+        column = links.c.ats_id if side == "ats" else links.c.suite_id
+        found: dict[str, Link] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), CHUNK):
+                query = select(links).where(
+                    links.c.tenant == self.tenant,
+                    links.c.entity == entity,
+                    column.in_(wanted[start : start + CHUNK]),
+                )
+                for row in conn.execute(query):
+                    link = _row(row)
+                    found[link.ats_id if side == "ats" else link.suite_id] = link
+        return found
+
+    def add(
+        self,
+        entity: str,
+        ats_id: Any,
+        suite_id: Any,
+        *,
+        written: Side,
+        payload: Mapping[str, Any],
+    ) -> Link:
+        now = time.time()
+        values: dict[str, Any] = {
+            "tenant": self.tenant,
+            "entity": entity,
+            "ats_id": key(ats_id),
+            "suite_id": key(suite_id),
+            "ats_numeric": isinstance(ats_id, int) and not isinstance(ats_id, bool),
+            "fingerprint": fingerprint(payload) if written == "suite" else None,
+            f"{written}_payload": json.dumps(payload, default=str),
+            "status": "active",
+            "created_at": now,
+            "updated_at": now,
+        }
+        try:
+            with self.engine.begin() as conn:
+                inserted = conn.execute(insert(links).values(**values)).inserted_primary_key
+                new_id = inserted[0] if inserted else 0
+        except IntegrityError:
+            raise LinkConflict(f"{entity} {ats_id!r} or {suite_id!r} is already linked") from None
+        return Link(
+            int(new_id),
+            entity,
+            values["ats_id"],
+            values["suite_id"],
+            values["ats_numeric"],
+            values["fingerprint"],
+            dict(payload) if written == "suite" else None,
+            dict(payload) if written == "ats" else None,
+            "active",
+        )
+
+    def get(self, link_id: int) -> Link:
+        with self.engine.connect() as conn:
+            return _row(conn.execute(select(links).where(links.c.id == link_id)).one())
+
+    def written(self, link: Link, side: Side, payload: Mapping[str, Any], **extra: Any) -> None:
+        """Record what was just written to ``side`` through this link."""
+        merged = {**(link.payload(side) or {}), **payload}
+        values: dict[str, Any] = {f"{side}_payload": json.dumps(merged, default=str), **extra}
+        if side == "suite":
+            values["fingerprint"] = fingerprint(merged)
+        self._update(link.id, values)
+
+    def set_status(self, link: Link, status: str) -> None:
+        self._update(link.id, {"status": status})
+
+    def _update(self, link_id: int, values: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(links).where(links.c.id == link_id).values(updated_at=time.time(), **values)
+            )
+
+    def remove(self, link: Link) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(links).where(links.c.id == link.id))
+
+    def all(self, entity: str | None = None, *, search: str | None = None) -> Iterator[Link]:
+        query = select(links).where(links.c.tenant == self.tenant)
+        if entity:
+            query = query.where(links.c.entity == entity)
+        if search:
+            query = query.where(links.c.ats_id.contains(search) | links.c.suite_id.contains(search))
+        with self.engine.connect() as conn:
+            for row in conn.execute(query.order_by(links.c.entity, links.c.id)):
+                yield _row(row)
+
+    # --- cursors and audit ------------------------------------------------------------
+
+    def cursor(self, name: str) -> str | None:
+        query = select(cursors.c.value).where(
+            and_(cursors.c.tenant == self.tenant, cursors.c.key == name)
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar()
+
+    def set_cursor(self, name: str, value: str) -> None:
+        now = time.time()
+        with self.engine.begin() as conn:
+            changed = conn.execute(
+                update(cursors)
+                .where(cursors.c.tenant == self.tenant, cursors.c.key == name)
+                .values(value=value, updated_at=now)
+            ).rowcount
+            if not changed:
+                conn.execute(
+                    insert(cursors).values(
+                        tenant=self.tenant, key=name, value=value, updated_at=now
+                    )
+                )
+
+    def failed_before(self, flow: str, side: Side, ids: list[str]) -> set[str]:
+        """Of ``ids`` (source ids on ``side``), those with a failure in the audit trail."""
+        column = audit.c.ats_id if side == "ats" else audit.c.suite_id
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for start in range(0, len(ids), CHUNK):
+                query = select(column).where(
+                    audit.c.tenant == self.tenant,
+                    audit.c.flow == flow,
+                    audit.c.action == "fail",
+                    column.in_(ids[start : start + CHUNK]),
+                )
+                found.update(conn.execute(query).scalars())
+        return found
+
+    def audit(self, entries: list[dict[str, Any]]) -> None:
+        if entries:
+            with self.engine.begin() as conn:
+                conn.execute(insert(audit), [{"tenant": self.tenant, **e} for e in entries])

@@ -1,0 +1,1 @@
+"""Background work: the inbox worker, the polling scheduler and the event model."""

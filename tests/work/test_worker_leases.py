@@ -1,0 +1,48 @@
+"""A batch that takes longer than its lease keeps its events: the worker extends the
+lease while it works, so another worker never takes an event mid-way."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from engine.store.inbox import Inbox
+from engine.web.app import create_app
+from engine.work.worker import Worker
+from simulators.serving import LoopbackServer
+from simulators.suite_knobs import Faults
+from simulators.world import World
+from tests.web.test_webhooks import greenhouse_post
+
+LEASE = 0.3  # seconds; every suite call below takes longer than this
+
+
+def test_a_slow_batch_keeps_its_events_until_it_is_done(tmp_path: Path, database_url: str) -> None:
+    with World(tmp_path, database_url=database_url) as world:
+        runtime = world.runtime()
+        app = create_app(runtime, worker=False)
+        jobs = [world.greenhouse.create_job(name=f"Slow {n}", status="open") for n in range(4)]
+        with LoopbackServer(app) as server:
+            for n, job in enumerate(jobs):
+                body = {"action": "job_created", "payload": {"job": {"id": job["id"]}}}
+                assert greenhouse_post(server.url, world.hook_secret, body, f"slow-{n}").is_success
+        world.suite.traffic.set_faults(Faults(latency_ms=500))
+        working = Worker(runtime, Inbox(runtime.engine, lease=LEASE), name="slow")
+        other = Inbox(runtime.engine, lease=LEASE)
+        taken: list[int] = []
+
+        async def race() -> int:
+            batch = asyncio.create_task(working.run_once())
+            await asyncio.sleep(0)  # the working one claims first
+            while not batch.done():  # another worker keeps asking for due events
+                taken.extend(event.id for event in other.claim("other"))
+                await asyncio.sleep(0.05)
+            return await batch
+
+        assert asyncio.run(race()) == 4
+        assert taken == []  # nothing was handed out twice
+        assert app.state.inbox.depth() == {"done": 4}
+        assert sorted(p["name"] for p in world.company.projects.values()) == [
+            f"Slow {n}" for n in range(4)
+        ]
+        assert [e.attempts for e in app.state.inbox.list(status="done")] == [1] * 4
