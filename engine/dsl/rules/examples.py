@@ -8,7 +8,7 @@ from typing import Any
 
 from engine.dsl.context import Context, Rule
 from engine.dsl.diagnostics import Diagnostic
-from engine.sync.mapping import MappingError, map_record
+from engine.dsl.mapping import MappingError, map_record
 
 
 def _show(value: Any) -> str:
