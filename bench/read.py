@@ -13,6 +13,8 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import httpx
 
@@ -70,7 +72,7 @@ async def baseline(url: str, total: int) -> int:
     return count
 
 
-def _rate(fn, url: str) -> float:  # type: ignore[no-untyped-def]
+def _rate(fn: Callable[[str, int], Coroutine[Any, Any, int]], url: str) -> float:
     start = time.perf_counter()
     count = asyncio.run(fn(url, RECORDS))
     assert count == RECORDS, count

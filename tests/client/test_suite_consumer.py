@@ -66,7 +66,8 @@ def test_every_suite_resource_round_trips(client_world: World) -> None:
         )
         for name, record in (("project", project), ("question", question), ("candidate", candidate),
                              ("invitation", invitation), ("user", user), ("rating", rating)):  # fmt: skip
-            assert (await suite.get(name, record["id"]))["id"] == record["id"]
+            fetched = await suite.get(name, record["id"])
+            assert fetched is not None and fetched["id"] == record["id"]
         out["questions"] = [q async for q in suite.list("question", parent_id=project["id"])]
         out["responses"] = [r async for r in suite.list("response", parent_id=invitation["id"])]
         assert (await suite.get("response", out["responses"][0]["id"])) is not None

@@ -38,14 +38,14 @@ def _leaf_types(hint: Any) -> set[Any]:
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
 def test_class_fields_equal_schema_properties(cls: type) -> None:
     definition = schema_def(cls.SCHEMA_DEF)  # type: ignore[attr-defined]
-    fields = {spec_key(f) for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    fields = {spec_key(f) for f in dataclasses.fields(cls)}
     assert fields == set(definition["properties"])
 
 
 @pytest.mark.parametrize("cls", CLASSES, ids=lambda c: c.__name__)
 def test_expression_kinds_agree(cls: type) -> None:
     definition = schema_def(cls.SCHEMA_DEF)  # type: ignore[attr-defined]
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for f in dataclasses.fields(cls):
         prop = definition["properties"][spec_key(f)]
         items = prop.get("additionalProperties") or prop.get("items")
         kind = _ref_kind(prop) or (_ref_kind(items) if isinstance(items, dict) else None)
@@ -57,7 +57,7 @@ def test_expression_kinds_agree(cls: type) -> None:
 
 
 def test_every_object_definition_has_a_class() -> None:
-    covered = {cls.SCHEMA_DEF for cls in CLASSES}  # type: ignore[attr-defined]
+    covered = {cls.SCHEMA_DEF for cls in CLASSES}
     for file in ("common", "ats", "suite", "deployment"):
         for name, definition in load_schema(file).get("$defs", {}).items():
             if "properties" in definition and "allOf" not in definition:

@@ -7,26 +7,26 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from jinja2.sandbox import SecurityError
+from jinja2.exceptions import SecurityError
 
 from engine.dsl.diagnostics import SpecError
 from engine.dsl.expressions import Expr, Template
-from engine.dsl.loader import load_ats, load_catalog, load_suite
+from engine.dsl.loader import Catalog, load_ats, load_catalog, load_suite
 from engine.dsl.spec import AtsSpec
 from engine.paths import MAPPINGS_DIR
 
 
 @pytest.fixture(scope="module")
-def catalog():  # type: ignore[no-untyped-def]
+def catalog() -> Catalog:
     return load_catalog(MAPPINGS_DIR)
 
 
-def test_shipped_specs_load(catalog) -> None:  # type: ignore[no-untyped-def]
+def test_shipped_specs_load(catalog: Catalog) -> None:
     assert catalog.suite.name == "suite"
     assert isinstance(catalog.ats["greenhouse"], AtsSpec)
 
 
-def test_expressions_are_compiled_at_load_time(catalog) -> None:  # type: ignore[no-untyped-def]
+def test_expressions_are_compiled_at_load_time(catalog: Catalog) -> None:
     flow = catalog.ats["greenhouse"].sync["jobs_to_projects"]
     assert isinstance(flow.when, Expr) and flow.when.parsed is not None
     assert flow.when.search({"status": "open"}) is True
@@ -34,7 +34,7 @@ def test_expressions_are_compiled_at_load_time(catalog) -> None:  # type: ignore
     assert isinstance(base_url, Template) and base_url.is_literal
 
 
-def test_specs_are_immutable(catalog) -> None:  # type: ignore[no-untyped-def]
+def test_specs_are_immutable(catalog: Catalog) -> None:
     spec = catalog.ats["greenhouse"]
     with pytest.raises(dataclasses.FrozenInstanceError):
         spec.name = "other"  # type: ignore[misc]

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from jsonschema.protocols import Validator
 
 from engine.dsl.schemas import KINDS, load_schema, validator
 
@@ -39,7 +40,7 @@ def test_every_property_has_a_description_and_an_example(name: str) -> None:
         assert prop.get("examples"), f"{where} has no example"
 
 
-def _sub(definition: str) -> Draft202012Validator:
+def _sub(definition: str) -> Validator:
     """A validator for one common definition, resolved inside the common schema."""
     schema = {"$ref": f"common.schema.json#/$defs/{definition}"}
     base = validator("ats")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import httpx
@@ -28,7 +28,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from lxml import etree
-from signxml import XMLSigner, methods
+from signxml import methods
+from signxml.signer import XMLSigner
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -693,16 +694,17 @@ def test_client_credentials(http: httpx.Client, url: str, acme: Tenant) -> None:
     assert ok.json()["scope"] == "projects"
     bearer = {"Authorization": f"Bearer {ok.json()['access_token']}"}
     assert http.get(f"{url}/api/v1/users", headers=bearer).status_code == 200
-    cases: list[tuple[dict[str, str], tuple[str, str] | None, int, str]] = [
+    # httpx.Auth() is no authentication at all, what httpx does for auth=None.
+    cases: list[tuple[dict[str, str], tuple[str, str] | httpx.Auth, int, str]] = [
         ({"grant_type": "client_credentials"}, (acme.client_id, "wrong"), 401, "invalid_client"),
         ({"grant_type": "client_credentials"}, ("nobody", "x"), 401, "invalid_client"),
-        ({"grant_type": "client_credentials"}, None, 401, "invalid_client"),
+        ({"grant_type": "client_credentials"}, httpx.Auth(), 401, "invalid_client"),
         ({"grant_type": "client_credentials", "client_secret": "x"}, auth, 400, "invalid_request"),
         ({"grant_type": "password"}, auth, 400, "unsupported_grant_type"),
         ({"grant_type": "client_credentials", "scope": "root"}, auth, 400, "invalid_scope"),
     ]  # fmt: skip
-    for data, auth, status, error in cases:
-        refused = http.post(token_url, data=data, auth=auth)
+    for data, credentials, status, error in cases:
+        refused = http.post(token_url, data=data, auth=credentials)
         assert (refused.status_code, refused.json()["error"]) == (status, error), data
 
 
@@ -734,6 +736,13 @@ EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 class Signer:
     key: str
     cert: str
+
+
+class TlsFiles(TypedDict):
+    """LoopbackServer's keyword arguments for serving HTTPS with the signer's certificate."""
+
+    ssl_certfile: str
+    ssl_keyfile: str
 
 
 @pytest.fixture(scope="module")
@@ -825,13 +834,13 @@ def test_saml_bearer_grant(
 
     tampered = good.replace(b"ada@acme.test", b"eve@acme.test")
     past = datetime.now(UTC) - timedelta(minutes=10)
-    ada = {"subject": "ada@acme.test"}
+    ada = "ada@acme.test"
     bad: list[tuple[bytes, str]] = [
         (tampered, "Digest mismatch"),
-        (saml_assertion(signer, **ada, audience=token_url, start=past), "expired"),
-        (saml_assertion(signer, **ada, audience="https://x/token"), "Audience"),
+        (saml_assertion(signer, subject=ada, audience=token_url, start=past), "expired"),
+        (saml_assertion(signer, subject=ada, audience="https://x/token"), "Audience"),
         (saml_assertion(signer, subject="zed@acme.test", audience=token_url), "not a user"),
-        (saml_assertion(signer, **ada, audience=token_url, issuer="other"), "Issuer 'other'"),
+        (saml_assertion(signer, subject=ada, audience=token_url, issuer="other"), "Issuer 'other'"),
         (good.replace(b"ds:Signature", b"ds:Nothing"), "Signature"),
     ]
     for assertion, why in bad:
@@ -1044,7 +1053,10 @@ def test_webhooks_to_a_self_signed_https_receiver(
     (tmp_path / "cert.pem").write_text(signer.cert)
     (tmp_path / "key.pem").write_text(signer.key)
     receiver = Receiver()
-    tls = {"ssl_certfile": str(tmp_path / "cert.pem"), "ssl_keyfile": str(tmp_path / "key.pem")}
+    tls: TlsFiles = {
+        "ssl_certfile": str(tmp_path / "cert.pem"),
+        "ssl_keyfile": str(tmp_path / "key.pem"),
+    }
     with LoopbackServer(receiver.app(), **tls) as server:
         assert server.url.startswith("https://")
         hook = subscribe(acme, f"{server.url}/hooks/tls", ["project.updated"])
@@ -1092,7 +1104,10 @@ def test_sso_cookie_over_https_is_secure_and_cross_site(signer: Signer, tmp_path
     (tmp_path / "key.pem").write_text(signer.key)
     app = create_app()
     app.state.sim.add_company(company_spec("acme"))
-    tls = {"ssl_certfile": str(tmp_path / "cert.pem"), "ssl_keyfile": str(tmp_path / "key.pem")}
+    tls: TlsFiles = {
+        "ssl_certfile": str(tmp_path / "cert.pem"),
+        "ssl_keyfile": str(tmp_path / "key.pem"),
+    }
     with LoopbackServer(app, **tls) as server, httpx.Client(verify=False) as client:
         form = {"email": "ada@acme.test", "next": "/"}
         cookie = client.post(f"{server.url}/sso/login", data=form).headers["set-cookie"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
@@ -13,10 +14,10 @@ from engine.store.tables import make_engine
 
 
 @pytest.fixture
-def inbox(database_url: str) -> Inbox:
+def inbox(database_url: str) -> Iterator[Inbox]:
     engine: Engine = make_engine(database_url)
     upgrade(engine)
-    yield Inbox(engine)  # type: ignore[misc]
+    yield Inbox(engine)
     engine.dispose()
 
 

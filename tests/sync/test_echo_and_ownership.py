@@ -93,15 +93,14 @@ def test_fields_owned_by_the_suite_are_not_overwritten(world: World) -> None:
     world.greenhouse.update_job(job["id"], notes="<p>Changed in the ATS</p>")
     unchanged = _sync_jobs()
     assert unchanged.counts["updated"] == 0  # the description belongs to the suite
-    assert (
-        world.company.projects.get(project["id"])["description"]
-        == "Edited by a recruiter in the suite"
-    )
+    kept = world.company.projects.get(project["id"])
+    assert kept is not None and kept["description"] == "Edited by a recruiter in the suite"
 
     world.greenhouse.update_job(job["id"], name="Staff Engineer")
     renamed = _sync_jobs()
     assert renamed.counts["updated"] == 1
     after = world.company.projects.get(project["id"])
+    assert after is not None
     assert (
         after["name"] == "Staff Engineer"
         and after["description"] == "Edited by a recruiter in the suite"

@@ -72,9 +72,10 @@ def test_greenhouse_end_to_end(any_world: World) -> None:
     assert all(i["status"] == "invited" for i in invitations.values())
     for app in data["invited"]:
         invitation = invitations[str(app["id"])]
-        assert company.projects.get(invitation["project_id"])["external_id"] == str(app["job_id"])
+        project = company.projects.get(invitation["project_id"])
+        assert project is not None and project["external_id"] == str(app["job_id"])
         candidate = company.candidates.get(invitation["candidate_id"])
-        assert candidate["external_id"] == str(app["candidate_id"])
+        assert candidate is not None and candidate["external_id"] == str(app["candidate_id"])
     assert len(company.candidates) == len(
         data["invited"]
     )  # candidates came with their applications
@@ -108,10 +109,9 @@ def test_greenhouse_end_to_end(any_world: World) -> None:
     assert {n["application_id"] for n in notes} == {a["id"] for a in done}
     assert all("rated 4/5 by Eve Evaluator: Clear answers" in n["body"] for n in notes)
     for app in done:
-        assert (
-            world.greenhouse.applications.get(app["id"])["stage_name"]
-            == "Video Interview Completed"
-        )
+        application = world.greenhouse.applications.get(app["id"])
+        assert application is not None
+        assert application["stage_name"] == "Video Interview Completed"
     assert sync(runtime).counts["created"] == 0  # notes are not written twice
 
     # one changed title: one update
@@ -120,14 +120,16 @@ def test_greenhouse_end_to_end(any_world: World) -> None:
     fourth = sync(runtime)
     assert fourth.counts["updated"] == 1 and fourth.counts["created"] == 0
     assert projects[str(job["id"])]["id"] in company.projects
-    assert company.projects.get(projects[str(job["id"])]["id"])["name"] == "Staff Engineer 7"
+    renamed = company.projects.get(projects[str(job["id"])]["id"])
+    assert renamed is not None and renamed["name"] == "Staff Engineer 7"
 
     # a deleted job: its project is archived, as the policy says
     gone = data["jobs"][9]
     world.greenhouse.delete_job(gone["id"])
     fifth = sync(runtime, full=True, flows=["jobs_to_projects"])
     assert fifth.count("archive") == 1
-    assert company.projects.get(projects[str(gone["id"])]["id"])["status"] == "archived"
+    archived = company.projects.get(projects[str(gone["id"])]["id"])
+    assert archived is not None and archived["status"] == "archived"
     link = LinkStore(runtime.engine, TENANT).lookup("job", "ats", [gone["id"]])[str(gone["id"])]
     assert link.status == "archived"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jinja2
 import pytest
-from jinja2.sandbox import SecurityError
+from jinja2.exceptions import SecurityError
 from markupsafe import escape
 
 from engine.dsl.expressions import ExpressionError, Template
