@@ -27,7 +27,7 @@ from sqlalchemy import event
 from engine.store.migrate import upgrade
 from engine.store.tables import make_engine
 from engine.store.tokens import TokenStore
-from engine.sync.engine import SyncEngine
+from engine.sync import SyncEngine
 from engine.tenants import Runtime
 from simulators.world import SUITE_CLIENT, TENANT
 

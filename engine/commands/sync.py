@@ -12,7 +12,7 @@ from engine.commands.common import add_config, fail, load_runtime
 from engine.dsl.diagnostics import SpecError
 from engine.errors import ConnectorError
 from engine.store.links import LinkStore
-from engine.sync.engine import Step, Summary, SyncEngine
+from engine.sync import PlanWriter, Step, Summary, SyncEngine
 from engine.tenants import Runtime
 
 
@@ -68,9 +68,8 @@ def run_sync(args: argparse.Namespace) -> int:
     try:
         runtime = load_runtime(args)
         flows = _flows(runtime, args.tenant, args.entity)
-        engine = SyncEngine(runtime.tenant(args.tenant), runtime.engine)
         progress = Progress(sys.stderr)
-        engine.on_step = progress
+        engine = SyncEngine(runtime.tenant(args.tenant), runtime.engine, on_step=progress)
         started = time.monotonic()
         try:
             summary = asyncio.run(engine.run(flows, full=args.full))
@@ -86,7 +85,7 @@ def run_plan(args: argparse.Namespace) -> int:
     try:
         runtime = load_runtime(args)
         flows = _flows(runtime, args.tenant, args.entity)
-        engine = SyncEngine(runtime.tenant(args.tenant), runtime.engine, dry_run=True)
+        engine = SyncEngine(runtime.tenant(args.tenant), runtime.engine, writer=PlanWriter)
         summary = asyncio.run(engine.run(flows, full=args.full))
     except (ConnectorError, SpecError) as exc:
         return fail(exc)

@@ -17,7 +17,9 @@ from typing import Any, Literal
 from sqlalchemy import Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine.store.tables import audit, cursors, links
+from engine.store.journal import AuditEntry, write_entries
+from engine.store.tables import audit as audit_table
+from engine.store.tables import cursors, links
 
 Side = Literal["ats", "suite"]
 CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
@@ -103,7 +105,9 @@ class LinkStore:
         *,
         written: Side,
         payload: Mapping[str, Any],
+        audit: AuditEntry | None = None,
     ) -> Link:
+        """Link two ids after a create on ``written``; ``audit`` goes in the same transaction."""
         now = time.time()
         values: dict[str, Any] = {
             "tenant": self.tenant,
@@ -121,6 +125,7 @@ class LinkStore:
             with self.engine.begin() as conn:
                 inserted = conn.execute(insert(links).values(**values)).inserted_primary_key
                 new_id = inserted[0] if inserted else 0
+                write_entries(conn, self.tenant, [audit] if audit else [])
         except IntegrityError:
             raise LinkConflict(f"{entity} {ats_id!r} or {suite_id!r} is already linked") from None
         return Link(
@@ -139,26 +144,34 @@ class LinkStore:
         with self.engine.connect() as conn:
             return _row(conn.execute(select(links).where(links.c.id == link_id)).one())
 
-    def written(self, link: Link, side: Side, payload: Mapping[str, Any], **extra: Any) -> None:
-        """Record what was just written to ``side`` through this link."""
+    def written(
+        self,
+        link: Link,
+        side: Side,
+        payload: Mapping[str, Any],
+        *,
+        status: str | None = None,
+        audit: AuditEntry | None = None,
+    ) -> None:
+        """Record what was just written to ``side`` through this link (and its new
+        ``status``, when given); ``audit`` goes in the same transaction."""
         merged = {**(link.payload(side) or {}), **payload}
-        values: dict[str, Any] = {f"{side}_payload": json.dumps(merged, default=str), **extra}
+        values: dict[str, Any] = {f"{side}_payload": json.dumps(merged, default=str)}
         if side == "suite":
             values["fingerprint"] = fingerprint(merged)
-        self._update(link.id, values)
-
-    def set_status(self, link: Link, status: str) -> None:
-        self._update(link.id, {"status": status})
-
-    def _update(self, link_id: int, values: dict[str, Any]) -> None:
+        if status is not None:
+            values["status"] = status
         with self.engine.begin() as conn:
             conn.execute(
-                update(links).where(links.c.id == link_id).values(updated_at=time.time(), **values)
+                update(links).where(links.c.id == link.id).values(updated_at=time.time(), **values)
             )
+            write_entries(conn, self.tenant, [audit] if audit else [])
 
-    def remove(self, link: Link) -> None:
+    def remove(self, link: Link, *, audit: AuditEntry | None = None) -> None:
+        """Forget a link whose target was deleted; ``audit`` goes in the same transaction."""
         with self.engine.begin() as conn:
             conn.execute(delete(links).where(links.c.id == link.id))
+            write_entries(conn, self.tenant, [audit] if audit else [])
 
     def all(self, entity: str | None = None, *, search: str | None = None) -> Iterator[Link]:
         query = select(links).where(links.c.tenant == self.tenant)
@@ -196,14 +209,14 @@ class LinkStore:
 
     def failed_before(self, flow: str, side: Side, ids: list[str]) -> set[str]:
         """Of ``ids`` (source ids on ``side``), those with a failure in the audit trail."""
-        column = audit.c.ats_id if side == "ats" else audit.c.suite_id
+        column = audit_table.c.ats_id if side == "ats" else audit_table.c.suite_id
         found: set[str] = set()
         with self.engine.connect() as conn:
             for start in range(0, len(ids), CHUNK):
                 query = select(column).where(
-                    audit.c.tenant == self.tenant,
-                    audit.c.flow == flow,
-                    audit.c.action == "fail",
+                    audit_table.c.tenant == self.tenant,
+                    audit_table.c.flow == flow,
+                    audit_table.c.action == "fail",
                     column.in_(ids[start : start + CHUNK]),
                 )
                 found.update(conn.execute(query).scalars())
@@ -212,4 +225,4 @@ class LinkStore:
     def audit(self, entries: list[dict[str, Any]]) -> None:
         if entries:
             with self.engine.begin() as conn:
-                conn.execute(insert(audit), [{"tenant": self.tenant, **e} for e in entries])
+                conn.execute(insert(audit_table), [{"tenant": self.tenant, **e} for e in entries])

@@ -12,46 +12,20 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from engine.dsl.model import Webhook, WebhookEvent
 from engine.errors import ConnectorError
 from engine.metrics import Metrics
 from engine.store.inbox import Inbox
 from engine.tenants import Runtime, TenantRuntime
 from engine.web.registration import stored_secret
 from engine.web.signatures import SignatureError, Verifier, make_verifier
+from engine.work.events import Source, event_of, sources
 
 log = logging.getLogger("connector.webhooks")
-
-
-@dataclass(frozen=True)
-class Source:
-    """One webhook endpoint of one tenant: the ATS's or the suite's."""
-
-    name: str  # "ats" or "suite"
-    hook: Webhook
-    secrets: Mapping[str, str]
-
-
-def sources(tenant: TenantRuntime) -> dict[str, Source]:
-    """The tenant's webhook endpoints by route."""
-    out = {
-        tenant.suite.webhooks.route: Source("suite", tenant.suite.webhooks, tenant.suite_secrets())
-    }
-    for hook in tenant.ats.webhooks:
-        out[hook.route] = Source("ats", hook, tenant.ats_secrets())
-    return out
-
-
-def event_of(hook: Webhook, event_type: Any) -> WebhookEvent | None:
-    return next((e for e in hook.events if e.event == event_type), None)
 
 
 def _error(status: int, message: str) -> JSONResponse:

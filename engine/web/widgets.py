@@ -25,7 +25,7 @@ from engine.client.api import ApiClient
 from engine.dsl.spec import Embed, EmbedData
 from engine.errors import ConnectorError
 from engine.store.links import Link, LinkStore
-from engine.sync.engine import Step, Summary, SyncEngine
+from engine.sync import Step, Summary, SyncEngine
 from engine.tenants import Runtime, TenantRuntime, expand_env
 from engine.web.pages import (
     EmbedTokens,

@@ -1,9 +1,13 @@
-"""Workers: claim inbox events and run them through the sync engine.
+"""Workers: claim inbox events and run them through the sync engine's public methods.
 
-An event names a resource of one side; every flow whose source it is (or the flows the
-event lists) syncs that record, fetching it by id when the event is thin. A thin event
-always reads the record as it is now, so a late retry never writes stale data. A failed
-event backs off and, after a few attempts, waits in the dead-letter state.
+A webhook event names a resource of one side; every flow whose source it is (or the
+flows the event lists) syncs that record, fetching it by id when the event is thin. A
+thin event always reads the record as it is now, so a late retry never writes stale
+data. A poll (from the scheduler) runs its flow as a recorded run, as ``connector sync``
+does. A failed event backs off and, after a few attempts, waits in the dead-letter state.
+
+    worker = Worker(runtime, Inbox(runtime.engine))
+    await worker.run_once()  # claims a batch, works it, returns how many events it took
 """
 
 from __future__ import annotations
@@ -14,15 +18,13 @@ import logging
 import socket
 import time
 from collections import defaultdict
-from typing import Any
 
 from engine.errors import ConnectorError
 from engine.metrics import Metrics
 from engine.store.inbox import Event, Inbox
-from engine.store.links import key
-from engine.sync.engine import STEPS, Step, SyncEngine
-from engine.tenants import Runtime
-from engine.web.webhooks import event_of, sources
+from engine.sync import Step, SyncEngine, collecting
+from engine.tenants import Runtime, TenantRuntime
+from engine.work.events import POLL, Poll, change_of
 
 log = logging.getLogger("connector.worker")
 
@@ -98,35 +100,28 @@ class Worker:
             for event in events:
                 self._fail(event, str(exc))
             return
-        engine = SyncEngine(tenant, self.runtime.engine)
-        by_record: dict[str | None, list[Event]] = defaultdict(list)
+        sync = SyncEngine(tenant, self.runtime.engine)
+        by_record: dict[str, list[Event]] = defaultdict(list)
         for event in events:  # claim() hands out one event per record at a time
-            by_record[event.record_key or f"event:{event.id}"].append(event)
+            by_record[_lane(event)].append(event)
         try:
-            async with engine._open():
+            async with sync:  # one pair of clients for the whole batch
                 await asyncio.gather(
-                    *(self._in_order(engine, tenant, evs) for evs in by_record.values())
+                    *(self._in_order(sync, tenant, evs) for evs in by_record.values())
                 )
         except Exception as exc:  # the tenant's clients could not even be made
             log.error("tenant=%s batch failed: %s", tenant_id, exc)
             for event in events:
                 self._fail(event, f"{type(exc).__name__}: {exc}")
-        finally:
-            engine._flush()
 
-    async def _in_order(self, engine: SyncEngine, tenant: Any, events: list[Event]) -> None:
+    async def _in_order(self, sync: SyncEngine, tenant: TenantRuntime, events: list[Event]) -> None:
         for event in events:
-            steps: list[Step] = []
-            mine = STEPS.set(steps)  # this event's steps only, whatever else runs meanwhile
             started = time.perf_counter()
             try:
-                await self.handle(engine, tenant, event)
+                failures = await self.handle(sync, tenant, event)
             except Exception as exc:  # one event's crash is that event's failure
                 self._fail(event, f"{type(exc).__name__}: {exc}")
                 continue
-            finally:
-                STEPS.reset(mine)
-            failures = [s for s in steps if s.action == "fail"]
             if failures:
                 self._fail(
                     event, "; ".join(f"{s.flow} {s.source_id}: {s.detail}" for s in failures)
@@ -138,37 +133,29 @@ class Worker:
                 self.metrics.processed.labels(event.tenant).inc()
                 self.metrics.latency.labels(event.tenant).observe(time.perf_counter() - started)
 
-    async def handle(self, engine: SyncEngine, tenant: Any, event: Event) -> None:
-        source = sources(tenant).get(event.source)
-        if source is None:
-            raise ConnectorError(f"route {event.source!r} is no longer in the specs")
-        described = event_of(source.hook, event.event_type)
-        if described is None:
-            return  # the spec stopped handling this type: nothing to do
-        context = event.payload
-        record_id = described.id.search(context) if described.id is not None else None
-        record = described.record.search(context) if described.record is not None else None
-        if record_id is None and isinstance(record, dict):
-            record_id = record.get("id")
-        if record_id is None:
-            raise ConnectorError(f"event {event.dedup_key} carries no record id")
+    async def handle(self, sync: SyncEngine, tenant: TenantRuntime, event: Event) -> list[Step]:
+        """Work one event; returns the records that failed (none: the event is done)."""
+        if event.source == POLL:
+            poll = Poll.of(event)
+            # a run of its own: its retries and counts are the poll's, not the batch's
+            run = SyncEngine(tenant, self.runtime.engine)
+            summary = await run.run([poll.flow], full=poll.full, trigger=poll.event_type)
+            log.info("tenant=%s %s %s %s", tenant.id, poll.event_type, poll.flow, summary.counts)
+            return summary.failures
+        change = change_of(tenant, event)
+        if change is None:
+            return []  # the spec stopped handling this type: nothing to do
         retried = event.attempts > 1  # an earlier attempt may have written before it died
-        for name, flow in tenant.ats.sync.items():
-            if described.flows and name not in described.flows:
-                continue
-            if flow.source != described.resource or flow.source_side != source.name:
-                continue
-            if described.action == "delete":
-                await engine.delete_source(name, record_id)
-                continue
-            if flow.on_demand:  # only records another flow made us sync are kept up to date
-                linked = engine.links.lookup(flow.link_entity, flow.source_side, [record_id])
-                if key(record_id) not in linked:
+        with collecting() as steps:  # this event's steps only, whatever else runs meanwhile
+            for name in change.flows:
+                if change.delete:
+                    await sync.delete_record(name, change.record_id)
                     continue
-            if retried:
-                engine._suspect.add((name, key(record_id)))  # look it up before creating
-            fresh = isinstance(record, dict) and not retried  # a retry reads the record anew
-            await engine.sync_one(name, record_id, record if fresh else None)
+                if tenant.ats.sync[name].on_demand and not sync.is_linked(name, change.record_id):
+                    continue  # only records another flow made us sync are kept up to date
+                record = None if retried else change.record  # a retry reads the record anew
+                await sync.sync_record(name, change.record_id, record, suspect=retried)
+        return [s for s in steps if s.action == "fail"]
 
     def _fail(self, event: Event, error: str) -> None:
         status = self.inbox.failed(event, error)
@@ -183,3 +170,13 @@ class Worker:
             status,
             error,
         )
+
+
+def _lane(event: Event) -> str:
+    """Events of one lane run one after another. A record's events are claimed one at a
+    time already; a tenant's polls share a lane, so that they run in the scheduler's
+    order, as one scheduler ran them: flows that refer to each other (applications to
+    jobs) would otherwise race to create the same record."""
+    if event.source == POLL:
+        return POLL
+    return event.record_key or f"event:{event.id}"

@@ -9,7 +9,7 @@ import sys
 
 from engine.commands.sync import Progress
 from engine.store.migrate import head
-from engine.sync.engine import Step
+from engine.sync import Step
 from simulators.world import TENANT, World
 
 

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 from engine.paths import MAPPINGS_DIR
-from engine.sync.engine import Summary, SyncEngine
+from engine.sync import Summary, SyncEngine
 from engine.tenants import Runtime
 from simulators.world import TENANT, World
 

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from engine.store.links import LinkStore
-from engine.sync.engine import Summary, SyncEngine
+from engine.sync import LiveWriter, PlanWriter, Summary, SyncEngine
 from engine.tenants import Runtime
 from simulators.world import TENANT, World
 
@@ -16,7 +16,8 @@ JOBS = 50
 def sync(
     runtime: Runtime, *, full: bool = False, flows: list[str] | None = None, dry_run: bool = False
 ) -> Summary:
-    engine = SyncEngine(runtime.tenant(TENANT), runtime.engine, dry_run=dry_run)
+    writer = PlanWriter if dry_run else LiveWriter
+    engine = SyncEngine(runtime.tenant(TENANT), runtime.engine, writer=writer)
     return asyncio.run(engine.run(flows, full=full))
 
 

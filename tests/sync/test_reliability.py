@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from engine.sync.engine import SyncEngine
+from engine.sync import SyncEngine
 from simulators.suite_knobs import Burst, Faults
 from simulators.world import TENANT, World
 

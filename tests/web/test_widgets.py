@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from engine.paths import MAPPINGS_DIR
-from engine.sync.engine import SyncEngine
+from engine.sync import SyncEngine
 from engine.web.app import create_app
 from engine.web.pages import EmbedTokens, render
 from simulators.serving import LoopbackServer
