@@ -52,7 +52,7 @@ def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False
     cache = TTLCache(on_lookup=lambda result: metrics.embed_cache.labels(result).inc())
     widget_clients = ClientPool()
     background = Worker(runtime, inbox, name="embedded", metrics=metrics)
-    polls = Scheduler(runtime)
+    polls = Scheduler(runtime, inbox)
 
     def suite_client(tenant: str) -> ApiClient | None:
         if tenant not in runtime.deployment.tenants:

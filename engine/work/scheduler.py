@@ -1,10 +1,20 @@
-"""The polling scheduler: each (tenant, flow) of a static-setup tenant is polled at its
-spec's interval from the stored cursor, and every tenant gets a full reconciliation
-pass at the spec's reconcile period (which finds records deleted at the source).
+"""The polling scheduler: puts polls in the inbox when they are due; workers run them.
 
-A poll never runs twice at once for the same key, across processes too: a run first
-takes a lease row in ``cursors`` with a compare-and-set update that only one
-transaction can win, on SQLite and PostgreSQL alike.
+Each (tenant, flow) of a static-setup tenant is polled at its spec's interval from the
+stored cursor, and every tenant gets a full reconciliation pass at the spec's reconcile
+period (which finds records deleted at the source). A due poll becomes an inbox event:
+
+    source "poll", type "poll" (or "reconcile"), dedup key "poll:jobs_to_projects:<slot>",
+    record key "poll:jobs_to_projects", payload {"flow": "jobs_to_projects", "full": false}
+
+so a poll is what any event is: stored once however many schedulers find it due (the
+dedup key names the slot, the stamp they all read), run one at a time per flow (the
+inbox claims one event per record key at a time), retried with backoff when it fails,
+and dead-lettered, never lost. Once stored, the poll is stamped, so it is not due again
+before its interval.
+
+    scheduler = Scheduler(runtime, inbox)
+    await scheduler.tick()  # how many polls it stored
 """
 
 from __future__ import annotations
@@ -14,26 +24,41 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
-
-from engine.store.tables import cursors
-from engine.sync.engine import SyncEngine
+from engine.store.inbox import Inbox
+from engine.store.schedule import Stamps
 from engine.tenants import Runtime
+from engine.work.events import POLL, Poll
 
 log = logging.getLogger("connector.scheduler")
-LEASE = 900.0  # a poll taking longer than this is assumed dead and may be taken over
+
+
+@dataclass(frozen=True)
+class Due:
+    """A poll to fire now; ``slot`` is its stamp as read, the same for every scheduler."""
+
+    tenant: str
+    poll: Poll
+    slot: float
 
 
 class Scheduler:
-    def __init__(self, runtime: Runtime, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        inbox: Inbox | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.runtime = runtime
+        self.inbox = inbox or Inbox(runtime.engine)
+        self.stamps = Stamps(runtime.engine)
         self.clock = clock
-        self.runs: list[tuple[str, str, bool]] = []  # (tenant, flow, full), for status and tests
+        self.fired: list[tuple[str, str, bool]] = []  # (tenant, flow, full), for status and tests
 
-    def due(self, now: float) -> list[tuple[str, str, bool]]:
-        """What should run now: (tenant, flow, full)."""
+    def due(self, now: float) -> list[Due]:
+        """What should be polled now."""
         out = []
         for tenant_id in self.runtime.tenant_ids:
             tenant = self.runtime.tenant(tenant_id)
@@ -41,38 +66,35 @@ class Scheduler:
             if polling is None:
                 continue
             for flow in polling.flows:
-                if now - self._last(tenant_id, f"reconcile:{flow}") >= polling.reconcile:
-                    out.append((tenant_id, flow, True))
-                elif (
-                    tenant.config.setup == "static"
-                    and now - self._last(tenant_id, f"poll:{flow}") >= polling.interval
-                ):
-                    out.append((tenant_id, flow, False))
+                reconciled = self.stamps.last(tenant_id, f"reconcile:{flow}")
+                polled = self.stamps.last(tenant_id, f"poll:{flow}")
+                if now - reconciled >= polling.reconcile:
+                    out.append(Due(tenant_id, Poll(flow, full=True), reconciled))
+                elif tenant.config.setup == "static" and now - polled >= polling.interval:
+                    out.append(Due(tenant_id, Poll(flow, full=False), polled))
         return out
 
+    def fire(self, due: Due, now: float) -> bool:
+        """Store the poll in the inbox, then stamp it; False when another scheduler
+        stored it first. A crash between the two stores nothing twice: the next tick
+        reads the same stamp, so the same dedup key."""
+        poll = due.poll
+        stored = self.inbox.add(
+            due.tenant, POLL, poll.dedup_key(due.slot), poll.event_type, poll.payload,
+            poll.record_key,
+        )  # fmt: skip
+        self.stamps.stamp(due.tenant, f"{poll.event_type}:{poll.flow}", now)
+        if poll.full:  # a full pass is also the latest poll
+            self.stamps.stamp(due.tenant, f"poll:{poll.flow}", now)
+        if stored:
+            self.fired.append((due.tenant, poll.flow, poll.full))
+            log.info("tenant=%s %s %s queued", due.tenant, poll.event_type, poll.flow)
+        return stored
+
     async def tick(self) -> int:
-        """Start what is due and wait for it; returns how many polls ran."""
+        """Store what is due; returns how many polls this scheduler stored."""
         now = self.clock()
-        ran = 0
-        for tenant_id, flow, full in self.due(now):
-            if not self._take(tenant_id, f"lock:{flow}", now):
-                continue  # another process is polling this flow right now
-            try:
-                engine = SyncEngine(self.runtime.tenant(tenant_id), self.runtime.engine)
-                summary = await engine.run(
-                    [flow], full=full, trigger="reconcile" if full else "poll"
-                )
-                log.info("tenant=%s flow=%s full=%s %s", tenant_id, flow, full, summary.counts)
-                self._stamp(tenant_id, f"{'reconcile' if full else 'poll'}:{flow}", now)
-                if full:
-                    self._stamp(tenant_id, f"poll:{flow}", now)
-                self.runs.append((tenant_id, flow, full))
-                ran += 1
-            except Exception:
-                log.exception("tenant=%s flow=%s poll failed", tenant_id, flow)
-            finally:
-                self._release(tenant_id, f"lock:{flow}")
-        return ran
+        return sum(self.fire(due, now) for due in self.due(now))
 
     async def run(self, stop: asyncio.Event, *, every: float = 5.0) -> None:
         while not stop.is_set():
@@ -82,49 +104,3 @@ class Scheduler:
                 log.exception("scheduler tick failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), every)
-
-    # --- state in the cursors table -----------------------------------------------------
-
-    def _last(self, tenant: str, name: str) -> float:
-        query = select(cursors.c.value).where(
-            cursors.c.tenant == tenant, cursors.c.key == f"schedule:{name}"
-        )
-        with self.runtime.engine.connect() as conn:
-            value = conn.execute(query).scalar()
-        return float(value) if value else 0.0
-
-    def _stamp(self, tenant: str, name: str, now: float) -> None:
-        self._set(tenant, f"schedule:{name}", str(now), None)
-
-    def _take(self, tenant: str, name: str, now: float) -> bool:
-        """Compare-and-set: only one transaction moves a free (or expired) lease to now."""
-        return self._set(tenant, f"schedule:{name}", str(now + LEASE), now)
-
-    def _release(self, tenant: str, name: str) -> None:
-        self._set(tenant, f"schedule:{name}", "0", None)
-
-    def _set(self, tenant: str, key: str, value: str, free_before: float | None) -> bool:
-        with self.runtime.engine.begin() as conn:
-            query = update(cursors).where(cursors.c.tenant == tenant, cursors.c.key == key)
-            if free_before is not None:
-                # the value is a lease end; compare numbers, not strings
-                rows = conn.execute(
-                    select(cursors.c.value).where(cursors.c.tenant == tenant, cursors.c.key == key)
-                ).all()
-                if rows and float(rows[0].value) > free_before:
-                    return False
-                if rows:
-                    query = query.where(cursors.c.value == rows[0].value)
-            changed = conn.execute(query.values(value=value, updated_at=time.time())).rowcount
-            if changed:
-                return True
-        try:
-            with self.runtime.engine.begin() as conn:
-                conn.execute(
-                    insert(cursors).values(
-                        tenant=tenant, key=key, value=value, updated_at=time.time()
-                    )
-                )
-            return True
-        except IntegrityError:
-            return False
