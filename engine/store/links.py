@@ -3,6 +3,14 @@
 Lookups take a whole page of ids at once, so syncing a page costs one query, not one
 per record. Ids are stored as strings (an ATS may send ``9001`` in one place and
 ``"9001"`` in another); ``ats_numeric`` remembers to give a number back to the ATS.
+
+A change of a link and the audit entry that says why are one transaction:
+
+    store = LinkStore(engine, "acme")
+    link = store.add("job", 12, "prj_1", written="suite", payload={"name": "Engineer"},
+                     audit=AuditEntry(run_id, "jobs_to_projects", "create", "suite",
+                                      "project", "12", "prj_1", "name"))
+    store.lookup("job", "ats", [12])["12"].id_on("suite")  # "prj_1"
 """
 
 from __future__ import annotations
@@ -18,7 +26,6 @@ from sqlalchemy import Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.store.journal import AuditEntry, write_entries
-from engine.store.tables import audit as audit_table
 from engine.store.tables import cursors, links
 
 Side = Literal["ats", "suite"]
@@ -183,7 +190,7 @@ class LinkStore:
             for row in conn.execute(query.order_by(links.c.entity, links.c.id)):
                 yield _row(row)
 
-    # --- cursors and audit ------------------------------------------------------------
+    # --- cursors ----------------------------------------------------------------------
 
     def cursor(self, name: str) -> str | None:
         query = select(cursors.c.value).where(
@@ -206,23 +213,3 @@ class LinkStore:
                         tenant=self.tenant, key=name, value=value, updated_at=now
                     )
                 )
-
-    def failed_before(self, flow: str, side: Side, ids: list[str]) -> set[str]:
-        """Of ``ids`` (source ids on ``side``), those with a failure in the audit trail."""
-        column = audit_table.c.ats_id if side == "ats" else audit_table.c.suite_id
-        found: set[str] = set()
-        with self.engine.connect() as conn:
-            for start in range(0, len(ids), CHUNK):
-                query = select(column).where(
-                    audit_table.c.tenant == self.tenant,
-                    audit_table.c.flow == flow,
-                    audit_table.c.action == "fail",
-                    column.in_(ids[start : start + CHUNK]),
-                )
-                found.update(conn.execute(query).scalars())
-        return found
-
-    def audit(self, entries: list[dict[str, Any]]) -> None:
-        if entries:
-            with self.engine.begin() as conn:
-                conn.execute(insert(audit_table), [{"tenant": self.tenant, **e} for e in entries])

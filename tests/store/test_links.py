@@ -1,4 +1,4 @@
-"""The store on SQLite and PostgreSQL alike: migrations, links, cursors, tokens, audit."""
+"""The store on SQLite and PostgreSQL alike: migrations, links, cursors, tokens, and the\njournal (runs and audit)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from cryptography.fernet import Fernet, MultiFernet
 from sqlalchemy import Engine, func, inspect, select
 
 from engine.store.inbox import Inbox
-from engine.store.links import LinkStore
+from engine.store.journal import AuditEntry, Journal
+from engine.store.links import LinkConflict, LinkStore
 from engine.store.migrate import current, head, upgrade
-from engine.store.tables import audit, make_engine, metadata
+from engine.store.tables import audit, make_engine, metadata, sync_runs
 from engine.store.tokens import Token, TokenStore
 
 
@@ -88,21 +89,56 @@ def test_cursors_upsert(engine: Engine) -> None:
     assert store.cursor("flow:jobs") == "2026-02-01T00:00:00.000000Z"
 
 
+def _entry(action: str, ats_id: str, detail: str = "") -> AuditEntry:
+    return AuditEntry(None, "jobs", action, "suite", "project", ats_id, None, detail, at=1.0)
+
+
+def _audit_rows(engine: Engine) -> list[tuple[str, str | None]]:
+    with engine.connect() as conn:
+        query = select(audit.c.action, audit.c.ats_id).order_by(audit.c.id)
+        return [(row.action, row.ats_id) for row in conn.execute(query)]
+
+
 def test_audit_entries_and_failures_found_again(engine: Engine) -> None:
-    store = LinkStore(engine, "acme")
-    row = {
-        "run_id": None,
-        "at": 1.0,
-        "flow": "jobs",
-        "side": "suite",
-        "resource": "project",
-        "suite_id": None,
-    }
-    store.audit([{**row, "action": "fail", "ats_id": "7", "detail": "boom"},
-                 {**row, "action": "create", "ats_id": "8", "detail": ""}])  # fmt: skip
-    assert store.failed_before("jobs", "ats", ["7", "8", "9"]) == {"7"}
+    journal = Journal(engine, "acme")
+    journal.record([_entry("fail", "7", "boom"), _entry("create", "8")])
+    assert journal.failed_before("jobs", "ats", ["7", "8", "9"]) == {"7"}
+    assert Journal(engine, "globex").failed_before("jobs", "ats", ["7"]) == set()
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(audit)).scalar() == 2
+
+
+def test_a_link_and_its_audit_entry_are_written_together(engine: Engine) -> None:
+    store = LinkStore(engine, "acme")
+    link = store.add(
+        "job", 1, "prj_1", written="suite", payload={"n": 1}, audit=_entry("create", "1")
+    )
+    with pytest.raises(LinkConflict):  # refused: its entry is rolled back with it
+        store.add("job", 1, "prj_2", written="suite", payload={}, audit=_entry("create", "1"))
+    store.written(link, "suite", {"n": 2}, status="archived", audit=_entry("archive", "1"))
+    assert store.lookup("job", "ats", [1])["1"].status == "archived"
+    store.remove(link, audit=_entry("delete", "1"))
+    assert store.lookup("job", "ats", [1]) == {}
+    assert _audit_rows(engine) == [("create", "1"), ("archive", "1"), ("delete", "1")]
+
+
+def test_runs_are_recorded_with_their_counts(engine: Engine) -> None:
+    journal = Journal(engine, "acme")
+    counts = {"created": 2, "updated": 0, "deleted": 0, "skipped": 1, "failed": 0}
+    ok = journal.start_run(["jobs"], full=True, trigger="poll")
+    assert journal.finish_run(ok, counts, error=None) == "ok"
+    partial = journal.start_run(["jobs"], full=False, trigger="sync")
+    assert journal.finish_run(partial, {**counts, "failed": 1}, error=None) == "partial"
+    crashed = journal.start_run(["jobs"], full=False, trigger="sync")
+    assert journal.finish_run(crashed, counts, error="RuntimeError: boom") == "failed"
+    with engine.connect() as conn:
+        rows = conn.execute(select(sync_runs).order_by(sync_runs.c.id)).all()
+    assert [(r.trigger, r.status, r.created, r.failed) for r in rows] == [
+        ("poll", "ok", 2, 0),
+        ("sync", "partial", 2, 1),
+        ("sync", "failed", 2, 0),
+    ]
+    assert all(r.finished_at is not None and r.tenant == "acme" for r in rows)
 
 
 def test_tokens_round_trip_encrypted(engine: Engine) -> None:
