@@ -1,0 +1,35 @@
+"""Writers: the plan writer lists changes and writes nothing; a plan's new records get
+a placeholder id that the refs to them use."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from engine.dsl.loader import load_ats, load_suite
+from engine.paths import MAPPINGS_DIR
+from engine.store.journal import Journal
+from engine.store.links import LinkStore
+from engine.store.migrate import upgrade
+from engine.store.tables import make_engine
+from engine.sync import Change, PlanWriter, Step
+
+
+def test_a_plan_lists_each_create_once_and_gives_it_a_placeholder(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    upgrade(engine)
+    spec = load_ats(MAPPINGS_DIR / "ats" / "greenhouse.yaml", load_suite())
+    flow = spec.sync["jobs_to_projects"]
+    links = LinkStore(engine, "acme")
+    writer = PlanWriter({}, links, Journal(engine, "acme"))  # no clients: it calls no API
+    change = Change("create", "jobs_to_projects", flow, 12, {"name": "Engineer"})
+
+    assert writer.planned("jobs_to_projects", "12") is None
+    first = asyncio.run(writer.write(change))
+    assert first == Step("create", "jobs_to_projects", "12", None, "name")
+    assert writer.planned("jobs_to_projects", "12") == "(new project)"
+    assert asyncio.run(writer.write(change)) is None  # met again as a ref: listed once
+    assert writer.start_run(["jobs_to_projects"], full=False, trigger="plan") is None
+    writer.set_cursor("jobs_to_projects", "2026-01-01T00:00:00.000000Z")
+    assert list(links.all()) == [] and links.cursor("flow:jobs_to_projects") is None
+    engine.dispose()
