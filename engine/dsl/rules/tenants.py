@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 from engine.dsl.context import Context, Rule, did_you_mean
 from engine.dsl.diagnostics import Diagnostic
-from engine.dsl.document import walk
+from engine.dsl.document import Path, walk
+from engine.dsl.spec import AtsSpec, SuiteSpec, Tenant
 
 ENV_REF = re.compile(r"\$\{([^}]*)\}")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -18,11 +19,7 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
     deployment = ctx.deployment
     if deployment is None:
         return
-    for path, value in walk(ctx.data):
-        if isinstance(value, str):
-            for name in ENV_REF.findall(value):
-                if not ENV_NAME.match(name):
-                    yield ctx.at(path, f"invalid environment reference '${{{name}}}'", "tenant")
+    yield from _env_references(ctx)
     folder = ctx.mappings_dir
     if folder is not None and not (folder / "suite.yaml").is_file():
         yield ctx.at(
@@ -31,52 +28,75 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
             "has no suite.yaml",
             "tenant",
         )
-        return
+        return  # without the suite no tenant can be checked
     for tenant_id, tenant in deployment.tenants.items():
-        base = ("tenants", tenant_id)
-        if ctx.ats_specs is not None:
-            if tenant.ats not in ctx.ats_specs:
-                hint = (
-                    did_you_mean(tenant.ats, ctx.ats_specs) or f"; known: {sorted(ctx.ats_specs)}"
-                )
-                yield ctx.at((*base, "ats"), f"no ATS spec named {tenant.ats!r}{hint}", "tenant")
-                continue
-            spec = ctx.ats_specs[tenant.ats]
-            if spec is None:
-                continue
-            for name, decl in spec.secrets.items():
-                if decl.required and name not in tenant.secrets:
-                    yield ctx.at(
-                        (*base, "secrets") if "secrets" in ctx.data["tenants"][tenant_id] else base,
-                        f"tenant {tenant_id!r} does not supply the secret {name!r} that "
-                        f"{tenant.ats!r} requires",
-                        "tenant",
-                    )
-            if tenant.setup not in spec.setups:
-                yield ctx.at(
-                    (*base, "setup"),
-                    f"{tenant.ats!r} does not support the {tenant.setup!r} setup; it supports "
-                    f"{sorted(spec.setups)}",
-                    "tenant",
-                )
-        if ctx.suite is not None:
-            for name, decl in ctx.suite.secrets.items():
-                if decl.required and name not in tenant.suite_secrets:
-                    yield ctx.at(
-                        base,
-                        f"tenant {tenant_id!r} does not supply the suite secret {name!r} "
-                        "under 'suite_secrets'",
-                        "tenant",
-                    )
-        if ctx.suite is not None and tenant.suite_auth is not None:
-            methods = ctx.suite.auth_methods
-            if tenant.suite_auth not in methods:
-                hint = did_you_mean(tenant.suite_auth, methods) or f"; known: {sorted(methods)}"
-                yield ctx.at(
-                    (*base, "suite_auth"),
-                    f"the suite has no auth method {tenant.suite_auth!r}{hint}",
-                    "tenant",
-                )
+        yield from _tenant(ctx, tenant_id, tenant)
+
+
+def _env_references(ctx: Context) -> Iterator[Diagnostic]:
+    for path, value in walk(ctx.data):
+        if isinstance(value, str):
+            for name in ENV_REF.findall(value):
+                if not ENV_NAME.match(name):
+                    yield ctx.at(path, f"invalid environment reference '${{{name}}}'", "tenant")
+
+
+def _tenant(ctx: Context, tenant_id: str, tenant: Tenant) -> Iterator[Diagnostic]:
+    base: Path = ("tenants", tenant_id)
+    if ctx.ats_specs is not None:
+        if tenant.ats not in ctx.ats_specs:
+            hint = did_you_mean(tenant.ats, ctx.ats_specs) or f"; known: {sorted(ctx.ats_specs)}"
+            yield ctx.at((*base, "ats"), f"no ATS spec named {tenant.ats!r}{hint}", "tenant")
+            return
+        spec = ctx.ats_specs[tenant.ats]
+        if spec is None:
+            return  # a spec that did not build is reported in its own file
+        yield from _ats_needs(ctx, base, tenant_id, tenant, spec)
+    if ctx.suite is not None:
+        yield from _suite_needs(ctx, base, tenant_id, tenant, ctx.suite)
+
+
+def _ats_needs(
+    ctx: Context, base: Path, tenant_id: str, tenant: Tenant, spec: AtsSpec
+) -> Iterator[Diagnostic]:
+    """The secrets the tenant's ATS spec requires, and the setup it picks."""
+    for name, decl in spec.secrets.items():
+        if decl.required and name not in tenant.secrets:
+            yield ctx.at(
+                (*base, "secrets") if "secrets" in ctx.data["tenants"][tenant_id] else base,
+                f"tenant {tenant_id!r} does not supply the secret {name!r} that "
+                f"{tenant.ats!r} requires",
+                "tenant",
+            )
+    if tenant.setup not in spec.setups:
+        yield ctx.at(
+            (*base, "setup"),
+            f"{tenant.ats!r} does not support the {tenant.setup!r} setup; it supports "
+            f"{sorted(spec.setups)}",
+            "tenant",
+        )
+
+
+def _suite_needs(
+    ctx: Context, base: Path, tenant_id: str, tenant: Tenant, suite: SuiteSpec
+) -> Iterator[Diagnostic]:
+    """The suite secrets every tenant must supply, and the suite auth method it picks."""
+    for name, decl in suite.secrets.items():
+        if decl.required and name not in tenant.suite_secrets:
+            yield ctx.at(
+                base,
+                f"tenant {tenant_id!r} does not supply the suite secret {name!r} "
+                "under 'suite_secrets'",
+                "tenant",
+            )
+    if tenant.suite_auth is not None and tenant.suite_auth not in suite.auth_methods:
+        methods = suite.auth_methods
+        hint = did_you_mean(tenant.suite_auth, methods) or f"; known: {sorted(methods)}"
+        yield ctx.at(
+            (*base, "suite_auth"),
+            f"the suite has no auth method {tenant.suite_auth!r}{hint}",
+            "tenant",
+        )
 
 
 RULE = Rule("tenant", "a tenant that cannot run as configured", check)
