@@ -57,7 +57,7 @@ class Import:
 
 @dataclass(frozen=True)
 class Module:
-    """A module's source and where it sits, e.g. ``Module(Path("engine/dsl/model.py"), "...")``."""
+    """A module's source and where it sits, e.g. ``Module(Path("engine/dsl/build.py"), "...")``."""
 
     path: Path  # relative to the project root
     source: str
@@ -68,7 +68,7 @@ class Module:
 
     @property
     def package(self) -> list[str]:
-        """The package relative imports start from: ``engine/dsl/model.py`` -> engine.dsl."""
+        """The package relative imports start from: ``engine/dsl/build.py`` -> engine.dsl."""
         return list(self.path.parent.parts)
 
 
@@ -238,6 +238,6 @@ def _names(offences: list[str]) -> list[str]:
 def test_the_walk_reads_the_real_modules() -> None:
     # Guards the checks above against passing because they looked at nothing.
     found = {module.path.as_posix(): module for module in modules("engine", "simulators")}
-    assert "engine/dsl/model.py" in found and "simulators/world.py" in found
+    assert "engine/dsl/build.py" in found and "simulators/world.py" in found
     targets = {imp.target for imp in imports(found["engine/dsl/build.py"])}
     assert "engine.dsl.expressions.Template" in targets

@@ -8,7 +8,8 @@ runtime module plus its test; this test then says what else is missing, e.g.::
 
     auth type 'hawk' is missing from: the schema's type enum (add 'hawk' to
     $defs/auth/properties/type/enum in schemas/common.schema.json); ...; the model
-    union (add a dataclass with `type: Literal['hawk']` to engine.dsl.model.Auth)
+    union (add a dataclass with `type: Literal['hawk']` to engine.dsl.model.auth.Auth
+    and export it from engine.dsl.model)
 """
 
 from __future__ import annotations
@@ -42,18 +43,18 @@ class Family:
 
 
 FAMILIES = [
-    Family("auth", model.Auth, "engine.dsl.model.Auth", AUTH, "engine.client.auth.AUTH"),
+    Family("auth", model.Auth, "engine.dsl.model.auth.Auth", AUTH, "engine.client.auth.AUTH"),
     Family(
         "pagination",
         model.Pagination,
-        "engine.dsl.model.Pagination",
+        "engine.dsl.model.pagination.Pagination",
         PAGINATORS,
         "engine.client.paginators.PAGINATORS",
     ),
     Family(
         "signature",
         model.Signature,
-        "engine.dsl.model.Signature",
+        "engine.dsl.model.signatures.Signature",
         VERIFIERS,
         "engine.web.signatures.VERIFIERS",
     ),
@@ -103,7 +104,8 @@ def places(family: Family) -> dict[str, tuple[set[str], str]]:
         ),
         "the model union": (
             set(_model_types(family.union)),
-            f"add a dataclass with `type: Literal[{{t!r}}]` to {family.union_name}",
+            f"add a dataclass with `type: Literal[{{t!r}}]` to {family.union_name} "
+            "and export it from engine.dsl.model",
         ),
         "the runtime registry": (
             set(family.registry),
