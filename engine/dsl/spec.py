@@ -139,7 +139,6 @@ class Embed:
     template: str
     data: Mapping[str, EmbedData]
     description: str = ""
-    modes: tuple[Literal["iframe", "link", "popup"], ...] = ("iframe", "popup", "link")
     action: EmbedAction | None = None
 
 
@@ -208,7 +207,6 @@ class Server:
     certificate: str | None = None
     private_key: str | None = None
     admin_token: str | None = None
-    encryption_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -49,4 +49,3 @@ RULES: tuple[Rule, ...] = tuple(
         tenants,
     )
 )
-RULES_BY_NAME = {rule.name: rule for rule in RULES}
