@@ -89,7 +89,7 @@ def peak_rss(url: str) -> None:
 def run() -> str:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "bench.listing_api", str(port)])
+    server = subprocess.Popen([sys.executable, "-m", "bench._listing_api", str(port)])
     try:
         wait_until_up(f"{url}/items?per_page=1&total=1", timeout=15)
         rates, bases = [], []

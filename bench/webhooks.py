@@ -87,7 +87,7 @@ def _signed(secret: str, start: int) -> list[bytes]:
 def run() -> str:
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "bench.webhook_server", tmp, str(port)])
+        server = subprocess.Popen([sys.executable, "-m", "bench._webhook_server", tmp, str(port)])
         try:
             base = f"http://127.0.0.1:{port}"
             wait_until_up(f"{base}/healthz")

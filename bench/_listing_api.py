@@ -1,6 +1,6 @@
 """A loopback API that pages through N generated records with ``Link`` headers.
 
-Run in its own process (``python -m bench.listing_api PORT``) so that the client's
+Run in its own process (``python -m bench._listing_api PORT``) so that the client's
 memory is measured alone. Records are made on the fly: the server holds none.
 """
 

@@ -1,6 +1,6 @@
 """The server side of ``bench webhooks``: Connector's app plus a bare endpoint, one process.
 
-python -m bench.webhook_server DIR PORT
+python -m bench._webhook_server DIR PORT
 """
 
 from __future__ import annotations
