@@ -1,19 +1,18 @@
-"""The declarative HTTP client: executes a spec's resource endpoints.
+"""The declarative HTTP client: a spec's resources, listed, read and written.
 
     async with ApiClient.for_spec(spec, tenant="acme", secrets=..., tokens=store) as api:
         async for job in api.list("job", since=cursor):
             ...
         project = await api.create("project", {"name": "Engineer"})
 
-Lists stream page by page in constant memory. Every request is authenticated, paced,
-retried on transient failures, limited in time, and sent only to the spec's hosts.
+Lists stream page by page in constant memory. Every request goes through the
+``Transport`` (``engine.client.transport``): authenticated, paced, retried on transient
+failures, limited in time, and sent only to the spec's hosts.
 """
 
 from __future__ import annotations
 
-import asyncio
 import builtins
-import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -22,16 +21,15 @@ import httpx
 import jinja2
 
 from engine.client.auth import AuthContext, AuthStrategy, make_auth
-from engine.client.pacing import Pacer, backoff, retry_after
+from engine.client.pacing import Pacer
 from engine.client.paginators import PageRequest, Paginator, make_paginator
 from engine.client.redact import Redactor
+from engine.client.transport import Transport, excerpt
 from engine.dsl import model
 from engine.dsl.expressions import Template
 from engine.dsl.spec import AtsSpec, SuiteSpec
-from engine.errors import ConnectorError, PaginationError, UnsafeRequest, UpstreamError
+from engine.errors import ConnectorError, PaginationError, UpstreamError
 from engine.store.tokens import TokenStore
-
-log = logging.getLogger("connector.http")
 
 DEFAULT_METHODS = {
     "list": "GET",
@@ -40,12 +38,6 @@ DEFAULT_METHODS = {
     "update": "PATCH",
     "delete": "DELETE",
 }
-MAX_REDIRECTS = 5
-NEVER_RETRIED = frozenset(range(400, 500)) - {408, 429}
-# A POST may have been processed before an error came back: retrying it could create
-# twice. Only answers that say "not processed", and connections never made, are safe.
-UNPROCESSED = frozenset({408, 429, 503})
-UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class ApiClient:
@@ -86,9 +78,12 @@ class ApiClient:
             rebase=_rebaser(spec_base, self.base_url),
         )  # fmt: skip
         self.auth: AuthStrategy = make_auth(auth or connection.auth, ctx)
-        self.host = httpx.URL(self.base_url).host
-        self.headers = {name: self.render(value) for name, value in connection.headers.items()}
-        self.pacer = Pacer(connection.rate_limit)
+        self.transport = Transport(
+            name=name, tenant=tenant, base_url=self.base_url, http=self.http, auth=self.auth,
+            pacer=Pacer(connection.rate_limit), retry=connection.retry, timeout=self.timeout,
+            headers={key: self.render(value) for key, value in connection.headers.items()},
+            redactor=self.redactor,
+        )  # fmt: skip
 
     @classmethod
     def for_spec(cls, spec: AtsSpec | SuiteSpec, **kwargs: Any) -> ApiClient:
@@ -240,94 +235,11 @@ class ApiClient:
         id: Any = None,
         allow: tuple[int, ...] = (),
     ) -> httpx.Response:
-        """Send with auth, pacing, retries and the host check; raise on error statuses."""
-        retry = self.connection.retry
-        idempotent = method.upper() != "POST"
-        refreshed = False
-        attempt = 0
-        while True:
-            context = {"tenant": self.tenant, "resource": resource, "id": id}
-            try:
-                response = await self._send(method, url, params, json)
-            except (httpx.TransportError, TimeoutError) as exc:
-                unsafe = not (idempotent or isinstance(exc, UNSENT))
-                if attempt + 1 >= retry.max_attempts or unsafe:
-                    why = " (a POST is not retried: it may have been processed)" if unsafe else ""
-                    raise UpstreamError(
-                        f"{self.name} unreachable after {attempt + 1} attempts: "
-                        f"{type(exc).__name__}{why}",
-                        **context,
-                    ) from None
-                await asyncio.sleep(backoff(attempt, retry.backoff, retry.max_backoff))
-                attempt += 1
-                continue
-            status = response.status_code
-            if status == 401 and not refreshed:
-                refreshed = True
-                if await self.auth.refresh(response.request):
-                    continue
-            if status < 400 or status in allow:
-                return response
-            retryable = status in retry.statuses and status not in NEVER_RETRIED
-            retryable = retryable and (idempotent or status in UNPROCESSED)
-            if retryable and attempt + 1 < retry.max_attempts:
-                wait = retry_after(response) if status in (429, 503) else None
-                if wait is not None:
-                    self.pacer.pause(wait)
-                else:
-                    await asyncio.sleep(backoff(attempt, retry.backoff, retry.max_backoff))
-                attempt += 1
-                continue
-            raise UpstreamError(
-                f"{method} {self.redactor(str(response.request.url.copy_with(query=None)))} "
-                f"answered {status}: {self.redactor(_excerpt(response))}",
-                status=status, **context,
-            )  # fmt: skip
-
-    async def _send(
-        self, method: str, url: str, params: Mapping[str, Any] | None, json: Any
-    ) -> httpx.Response:
-        target = httpx.URL(url)
-        if params:
-            target = target.copy_merge_params(dict(params))
-        self._check_host(target)
-        request = self.http.build_request(method, target, json=json, headers=self.headers)
-        for _ in range(MAX_REDIRECTS + 1):
-            await self.auth.apply(request)
-            async with self.pacer, asyncio.timeout(self.timeout):
-                response = await self.http.send(request)
-                await response.aread()
-            self.pacer.observe(response)
-            log.debug("%s %s -> %s", method, self.redactor(str(request.url)), response.status_code)
-            if not response.is_redirect:
-                return response
-            location = response.headers.get("Location", "")
-            target = request.url.join(location)
-            self._check_host(target)
-            keep = response.status_code in (307, 308)
-            if not keep and method.upper() != "GET":
-                # replaying a write as a GET would report success for a change never made
-                raise UpstreamError(
-                    f"{method} answered {response.status_code} (a redirect); refusing to "
-                    "replay a write as a read",
-                    status=response.status_code, tenant=self.tenant,
-                )  # fmt: skip
-            request = self.http.build_request(
-                method if keep else "GET", target, json=json if keep else None, headers=self.headers
-            )
-        raise UpstreamError(f"more than {MAX_REDIRECTS} redirects", tenant=self.tenant)
-
-    def _check_host(self, url: httpx.URL) -> None:
-        """Only the base URL's scheme, host and port: never another host, never a
-        downgrade from https to http (which would send credentials in the clear)."""
-        base = httpx.URL(self.base_url)
-        if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
-            raise UnsafeRequest(
-                f"refused a request to {url.scheme}://{url.host}"
-                f"{':' + str(url.port) if url.port else ''}: {self.name} may only be called at "
-                f"{base.scheme}://{base.host}{':' + str(base.port) if base.port else ''}",
-                tenant=self.tenant,
-            )
+        """Send through the transport (auth, pacing, retries, the host check); raise on
+        error statuses other than those in ``allow``."""
+        return await self.transport.request(
+            method, url, params=params, json=json, resource=resource, id=id, allow=allow
+        )
 
     def _json(self, response: httpx.Response, resource: str, *, empty_ok: bool = False) -> Any:
         if empty_ok and not response.content.strip():
@@ -336,7 +248,7 @@ class ApiClient:
             return response.json()
         except ValueError:
             raise UpstreamError(
-                f"answer is not JSON: {self.redactor(_excerpt(response))}",
+                f"answer is not JSON: {self.redactor(excerpt(response))}",
                 status=response.status_code, resource=resource,
             ) from None  # fmt: skip
 
@@ -409,8 +321,3 @@ def _rebaser(spec_base: str, base: str) -> Callable[[str], str]:
 
 def _one(endpoint: model.Endpoint, body: Any) -> Any:
     return endpoint.record.search(body) if endpoint.record and body is not None else body
-
-
-def _excerpt(response: httpx.Response, limit: int = 300) -> str:
-    text = response.text.strip().replace("\n", " ")
-    return text[:limit] + ("…" if len(text) > limit else "") or "(empty body)"
