@@ -1,14 +1,15 @@
-"""``connector demo [--check]``: the whole product on loopback, in one command.
+"""The demo ``connector demo [--check]`` runs: the whole product on loopback.
 
-It starts the suite and Greenhouse simulators and Connector (webhooks, worker,
-scheduler) with an embedded SQLite database, subscribes Connector to both sides'
-webhooks, and plays the scenario below, checking each step in the simulators' own
-state. Without ``--check`` it then stays up and prints the URLs to open.
+It starts the suite, the ATS simulators (``simulators.registry``) and Connector
+(webhooks, worker, scheduler) with an embedded SQLite database, subscribes Connector to
+every side's webhooks, and plays the scenario below on the first ATS through its
+``AtsSimulator`` seed helpers, checking each step in the simulators' own state. Without
+``check`` it then stays up and prints the URLs to open. The engine finds ``run`` through
+the ``connector.simulators`` entry point named ``demo``.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import secrets
@@ -24,7 +25,7 @@ import httpx
 from engine.web.app import create_app
 from engine.web.pages import DEFAULT_TTL, EmbedTokens
 from engine.web.registration import register_suite
-from simulators.serving import LoopbackServer
+from simulators.kit.serving import LoopbackServer
 from simulators.world import TENANT, World
 
 STEP_TIMEOUT = 20.0
@@ -45,7 +46,8 @@ class Scenario:
 
     def __init__(self, world: World, engine_url: str = "") -> None:
         self.world = world
-        self.gh = world.greenhouse
+        self.ats = world.simulators[0]
+        self.ats_app = world.ats_apps[self.ats.name]
         self.company = world.company
         self.found: dict[str, Any] = {}
         self.engine_url = engine_url
@@ -56,10 +58,10 @@ class Scenario:
         return f"{self.engine_url}/embed/{TENANT}/{widget}/{ats_id}?token={token}&mode=link"
 
     def job(self) -> bool:
-        self.found["job"] = self.gh.create_job(
-            name="Product Designer", status="open", notes="<p>Design team</p>"
+        self.found["job"] = self.ats.open_job(
+            self.ats_app, "Product Designer", "<p>Design team</p>"
         )
-        external = str(self.found["job"]["id"])
+        external = str(self.found["job"])
         self.found["project"] = _wait(
             lambda: next(
                 (p for p in self.company.projects.values() if p["external_id"] == external), None
@@ -71,14 +73,12 @@ class Scenario:
         return self.found["project"] is not None
 
     def invitation(self) -> bool:
-        application = self.gh.create_application(
-            job_id=self.found["job"]["id"],
-            candidate={"first_name": "Ada", "last_name": "Lovelace",
-                       "email_addresses": [{"value": "ada@example.com", "type": "personal"}]},
-        )  # fmt: skip
-        self.gh.set_stage(application["id"], stage_name="Video Interview")
+        application = self.ats.apply(
+            self.ats_app, self.found["job"], "Ada", "Lovelace", "ada@example.com"
+        )
+        self.ats.move(self.ats_app, application, self.ats.interview_stage)
         self.found["application"] = application
-        external = str(application["id"])
+        external = str(application)
         self.found["invitation"] = _wait(
             lambda: next(
                 (i for i in self.company.invitations.values() if i["external_id"] == external), None
@@ -90,59 +90,60 @@ class Scenario:
         self.company.complete_invitation(
             self.found["invitation"]["id"], self.world.suite_server.url
         )
-        application_id = self.found["application"]["id"]
+        application = self.found["application"]
 
         def advanced() -> bool:
-            application = self.gh.applications.get(application_id) or {}
-            return application.get("stage_name") == "Video Interview Completed"
+            return self.ats.stage_of(self.ats_app, application) == self.ats.completed_stage
 
         return bool(_wait(advanced))
 
     def rated(self) -> bool:
         self.company.create("rating", {"invitation_id": self.found["invitation"]["id"], "score": 5,
                                        "evaluator_name": "Grace Hopper", "comment": "Thoughtful answers"})  # fmt: skip
-        application_id = self.found["application"]["id"]
+        application = self.found["application"]
         self.found["note"] = _wait(
-            lambda: next(
-                (n for n in self.gh.notes.values() if n["application_id"] == application_id), None
-            )
+            lambda: next(iter(self.ats.notes(self.ats_app, application)), None)
         )
         return self.found["note"] is not None
 
     def note_text(self) -> bool:
-        note = self.found.get("note") or {}
-        return "rated 5/5 by Grace Hopper: Thoughtful answers" in str(note.get("body", ""))
+        return "rated 5/5 by Grace Hopper: Thoughtful answers" in str(self.found.get("note") or "")
 
     def widget(self) -> bool:
-        page = httpx.get(self.widget_url("candidate_interview", self.found["application"]["id"]))
+        page = httpx.get(self.widget_url("candidate_interview", self.found["application"]))
         return page.status_code == 200 and all(
             text in page.text for text in ("completed", "5/5", "Grace Hopper", "recorded answers")
         )
 
     @property
     def steps(self) -> list[tuple[str, Callable[[], bool]]]:
+        ats = self.ats.name.capitalize()
         return [
-            ("a job opened in Greenhouse becomes a project in the suite", self.job),
-            ("a candidate moved to Video Interview is invited", self.invitation),
-            ("the recorded interview advances the application in Greenhouse", self.completed),
-            ("the evaluator's rating comes back to Greenhouse as a note", self.rated),
+            (f"a job opened in {ats} becomes a project in the suite", self.job),
+            (f"a candidate moved to {self.ats.interview_stage} is invited", self.invitation),
+            (f"the recorded interview advances the application in {ats}", self.completed),
+            (f"the evaluator's rating comes back to {ats} as a note", self.rated),
             ("the note tells the score, the evaluator and the comment", self.note_text),
             ("the candidate's widget shows the interview and the rating", self.widget),
         ]
 
 
-def run_demo(args: argparse.Namespace) -> int:
+def run(check: bool) -> int:
+    """The demo; with ``check`` headless. The exit status: 0 only if every step passed."""
     with tempfile.TemporaryDirectory(prefix="connector-demo-") as tmp, World(Path(tmp)) as world:
         runtime = world.runtime()
         app = create_app(runtime, worker=True, scheduler=True)
         with LoopbackServer(app) as engine_server:
-            world.greenhouse.register_webhook(
-                f"{engine_server.url}/hooks/{TENANT}/greenhouse", world.hook_secret
-            )
+            for simulator in world.simulators:
+                hooks = (
+                    f"{engine_server.url}/hooks/{world.tenant_of(simulator.name)}/{simulator.name}"
+                )
+                simulator.subscribe(world.ats_apps[simulator.name], hooks, world.hook_secret)
             asyncio.run(register_suite(runtime.tenant(TENANT), engine_server.url))
             print(f"connector  {engine_server.url}  (data in {tmp})")
             print(f"suite      {world.suite_server.url}")
-            print(f"greenhouse {world.greenhouse_server.url}")
+            for name, server in world.ats_servers.items():
+                print(f"{name:<10} {server.url}")
             scenario = Scenario(world, engine_server.url)
             passed = 0
             for number, (title, step) in enumerate(scenario.steps, start=1):
@@ -156,7 +157,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 if not ok:
                     break
             total = len(scenario.steps)
-            if not args.check:
+            if not check:
                 _show(world, scenario)
                 _stay()
             print(f"demo: {passed}/{total} steps passed")
@@ -174,11 +175,11 @@ def _show(world: World, scenario: Scenario) -> None:
         )
     if found.get("job"):
         print(
-            f"  the job's questions widget: {scenario.widget_url('job_questions', found['job']['id'], hour)}"
+            f"  the job's questions widget: {scenario.widget_url('job_questions', found['job'], hour)}"
         )
-        print(f"  the job's quick-setup link: {engine_url}/links/{TENANT}/job/{found['job']['id']}")
+        print(f"  the job's quick-setup link: {engine_url}/links/{TENANT}/job/{found['job']}")
     if found.get("application"):
-        app_id = found["application"]["id"]
+        app_id = found["application"]
         print(
             f"  the candidate's interview widget: {scenario.widget_url('candidate_interview', app_id, hour)}"
         )
@@ -194,13 +195,3 @@ def _stay() -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         print(file=sys.stderr)
-
-
-def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    demo = commands.add_parser(
-        "demo", help="run the simulators and Connector on loopback and play a scenario end to end"
-    )
-    demo.add_argument(
-        "--check", action="store_true", help="run headless; exit 0 only if every step passed"
-    )
-    demo.set_defaults(run=run_demo)

@@ -1,5 +1,5 @@
-"""A whole integration on loopback: the suite and Greenhouse simulators, a company in
-each, and a connector.yaml that joins them with an embedded SQLite database.
+"""A whole integration on loopback: the suite and the ATS simulators, a company in each,
+and a connector.yaml that joins them with an embedded SQLite database.
 
     with World(tmp_path) as world:
         world.greenhouse.create_job(name="Engineer", status="open")
@@ -11,25 +11,31 @@ Used by the end-to-end tests, the benchmarks and ``connector demo``.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from cryptography.fernet import Fernet, MultiFernet
+from starlette.applications import Starlette
 
 from engine.store.migrate import upgrade
 from engine.store.tables import make_engine
 from engine.store.tokens import TokenStore
 from engine.tenants import Runtime
-from simulators import greenhouse, suite
-from simulators.greenhouse_state import GreenhouseSim
-from simulators.serving import LoopbackServer
-from simulators.suite_company import Company
-from simulators.suite_state import SuiteState
+from simulators import suite
+from simulators.greenhouse.simulator import CLIENT as GREENHOUSE_CLIENT
+from simulators.greenhouse.state import GreenhouseSim
+from simulators.kit.protocol import AtsSimulator
+from simulators.kit.serving import LoopbackServer
+from simulators.registry import SIMULATORS
+from simulators.suite.company import Company
+from simulators.suite.state import SuiteState
+
+__all__ = ["GREENHOUSE_CLIENT", "SUITE_CLIENT", "TENANT", "World"]
 
 TENANT = "acme"
 SUITE_CLIENT = ("connector", "connector-secret-" + "0" * 8)
-GREENHOUSE_CLIENT = ("gh-connector", "gh-secret-" + "0" * 8)
 
 CONFIG = """\
 # A deployment joining the loopback simulators, written by simulators/world.py.
@@ -39,18 +45,13 @@ suite:
   base_url: {suite}/api/v1
   public_url: {suite}
 tenants:
+{tenants}"""
+
+TENANT_CONFIG = """\
   {tenant}:
-    ats: greenhouse
     suite_company: {tenant}
 {suite_auth}    setup: ideal
-    ats_base_url: {greenhouse}/v3
-    ats_token_url: {greenhouse}/token
-    secrets:
-      client_id: {gh_id}
-      client_secret: {gh_secret}
-      user_id: "{gh_user}"
-      webhook_secret: {gh_hook}
-    suite_secrets:
+{ats}    suite_secrets:
       client_id: {suite_id}
       client_secret: {suite_secret}
       webhook_secret: {suite_hook}
@@ -59,6 +60,9 @@ tenants:
 
 
 class World:
+    """The suite and each ATS simulator in ``ats`` (default: every shipped one), served on
+    loopback; the first ATS is tenant ``acme``, the others ``acme-{name}``."""
+
     def __init__(
         self,
         directory: Path,
@@ -66,18 +70,25 @@ class World:
         seed: int = 0,
         database_url: str | None = None,
         suite_auth: str | None = "client",
+        ats: Sequence[AtsSimulator] | None = None,
     ) -> None:
         self.suite_auth = suite_auth
         self.directory = directory
         self.database = database_url or "sqlite:///connector.db"
+        self.simulators = list(SIMULATORS if ats is None else ats)
         self.suite_app = suite.create_app(seed=seed)
-        self.greenhouse_app = greenhouse.create_app(seed=seed)
         self.suite_server = LoopbackServer(self.suite_app)
-        self.greenhouse_server = LoopbackServer(self.greenhouse_app)
+        self.ats_apps = {s.name: s.create_app(seed=seed) for s in self.simulators}
+        self.ats_servers = {name: LoopbackServer(app) for name, app in self.ats_apps.items()}
         self.config_path = directory / "connector.yaml"
         self.key = Fernet.generate_key().decode()
         self.hook_secret = "gh-hook-" + secrets.token_hex(8)
         self._runtimes: list[Runtime] = []
+
+    def tenant_of(self, name: str) -> str:
+        """The tenant whose ATS is the simulator ``name``."""
+        first = self.simulators[0].name if self.simulators else None
+        return TENANT if name == first else f"{TENANT}-{name}"
 
     @property
     def suite(self) -> SuiteState:
@@ -85,7 +96,15 @@ class World:
 
     @property
     def greenhouse(self) -> GreenhouseSim:
-        return self.greenhouse_app.state.sim  # type: ignore[no-any-return]
+        return self.ats_apps["greenhouse"].state.sim  # type: ignore[no-any-return]
+
+    @property
+    def greenhouse_app(self) -> Starlette:
+        return self.ats_apps["greenhouse"]
+
+    @property
+    def greenhouse_server(self) -> LoopbackServer:
+        return self.ats_servers["greenhouse"]
 
     @property
     def company(self) -> Company:
@@ -93,45 +112,43 @@ class World:
 
     def __enter__(self) -> World:
         self.suite_server.start()
-        self.greenhouse_server.start()
+        for server in self.ats_servers.values():
+            server.start()
         self.suite.public_url = self.suite_server.url
+        tenants = [self._tenant(simulator) for simulator in self.simulators]
+        self.directory.mkdir(parents=True, exist_ok=True)
+        config = CONFIG.format(database=self.database, suite=self.suite_server.url,
+                               tenants="".join(tenants))  # fmt: skip
+        self.config_path.write_text(config, encoding="utf-8")
+        return self
+
+    def _tenant(self, simulator: AtsSimulator) -> str:
+        tenant = self.tenant_of(simulator.name)
         self.suite.add_company(
             {
-                "id": TENANT,
+                "id": tenant,
                 "name": "Acme",
                 "users": [{"email": "admin@acme.example", "name": "Acme Admin", "role": "admin"}],
                 "clients": [
                     {
-                        "client_id": SUITE_CLIENT[0],
+                        "client_id": SUITE_CLIENT[0]
+                        if tenant == TENANT
+                        else f"{SUITE_CLIENT[0]}-{tenant}",
                         "client_secret": SUITE_CLIENT[1],
-                        "redirect_uris": ["http://127.0.0.1/oauth/acme/callback"],
+                        "redirect_uris": [f"http://127.0.0.1/oauth/{tenant}/callback"],
                     }
                 ],
             }
         )
-        self.greenhouse.add_client(*GREENHOUSE_CLIENT)
-        acting = self.greenhouse.create_user(
-            first_name="Connector", last_name="Service", email="connector@acme.example"
+        url = self.ats_servers[simulator.name].url
+        return TENANT_CONFIG.format(
+            tenant=tenant,
+            suite_auth=f"    suite_auth: {self.suite_auth}\n" if self.suite_auth else "",
+            ats=simulator.tenant(self.ats_apps[simulator.name], url, self.hook_secret),
+            suite_id=SUITE_CLIENT[0] if tenant == TENANT else f"{SUITE_CLIENT[0]}-{tenant}",
+            suite_secret=SUITE_CLIENT[1],
+            suite_hook="whsec_" + "A" * 32,
         )
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self.config_path.write_text(
-            CONFIG.format(
-                tenant=TENANT,
-                database=self.database,
-                suite_auth=f"    suite_auth: {self.suite_auth}\n" if self.suite_auth else "",
-                suite=self.suite_server.url,
-                greenhouse=self.greenhouse_server.url,
-                gh_id=GREENHOUSE_CLIENT[0],
-                gh_secret=GREENHOUSE_CLIENT[1],
-                gh_user=acting["id"],
-                gh_hook=self.hook_secret,
-                suite_id=SUITE_CLIENT[0],
-                suite_secret=SUITE_CLIENT[1],
-                suite_hook="whsec_" + "A" * 32,
-            ),
-            encoding="utf-8",
-        )
-        return self
 
     def runtime(self, **kwargs: Any) -> Runtime:
         """The deployment, with its database migrated and tokens under a fresh key."""
@@ -155,5 +172,6 @@ class World:
     ) -> None:
         for runtime in self._runtimes:
             runtime.close()
-        self.greenhouse_server.stop()
+        for server in self.ats_servers.values():
+            server.stop()
         self.suite_server.stop()

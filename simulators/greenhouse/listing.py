@@ -17,7 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulators.greenhouse_common import Record, Table, iso_ms, parse_instant, unprocessable
+from simulators.greenhouse.errors import unprocessable
+from simulators.greenhouse.times import iso_ms, parse_instant
+from simulators.kit.table import Record, Table
 
 DEFAULT_PER_PAGE = 100
 MAX_PER_PAGE = 500
@@ -147,31 +149,43 @@ def parse_query(spec: ListSpec, params: list[tuple[str, str]]) -> Query:
             raise unprocessable(f"{name} given more than once", name)
         seen.add(name)
         if name == "per_page":
-            try:
-                query.per_page = int(raw)
-            except ValueError:
-                raise unprocessable("per_page must be an integer", name) from None
-            if not 1 <= query.per_page <= MAX_PER_PAGE:
-                raise unprocessable(f"per_page must be between 1 and {MAX_PER_PAGE}", name)
+            query.per_page = _per_page(raw)
         elif name == "ids":
             query.ids = sorted(set(_int_list(name, raw)))
-        elif name in ("created_at", "updated_at"):
-            query.predicates.extend(_date_predicates(name, raw))
         elif name == "fields":
             query.fields = [part for part in raw.split(",") if part]
-        elif name == "status":
-            if raw not in spec.statuses:
-                raise unprocessable(f"status must be one of {', '.join(spec.statuses)}", name)
-            query.predicates.append(_equal("status", raw))
-        elif name in spec.parents:
-            query.predicates.append(_member(spec.parents[name], _int_list(name, raw)))
-        elif name in spec.flags:
-            if raw not in ("true", "false"):
-                raise unprocessable(f"{name} must be true or false", name)
-            query.predicates.append(_equal(spec.flags[name], raw == "true"))
-        elif name in spec.strings:
-            query.predicates.append(_equal(spec.strings[name], raw))
+        else:
+            query.predicates.extend(_filter(spec, name, raw))
     return query
+
+
+def _per_page(raw: str) -> int:
+    try:
+        per_page = int(raw)
+    except ValueError:
+        raise unprocessable("per_page must be an integer", "per_page") from None
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise unprocessable(f"per_page must be between 1 and {MAX_PER_PAGE}", "per_page")
+    return per_page
+
+
+def _filter(spec: ListSpec, name: str, raw: str) -> list[Predicate]:
+    """The tests of one filter parameter the spec accepts."""
+    if name in ("created_at", "updated_at"):
+        return _date_predicates(name, raw)
+    if name == "status":
+        if raw not in spec.statuses:
+            raise unprocessable(f"status must be one of {', '.join(spec.statuses)}", name)
+        return [_equal("status", raw)]
+    if name in spec.parents:
+        return [_member(spec.parents[name], _int_list(name, raw))]
+    if name in spec.flags:
+        if raw not in ("true", "false"):
+            raise unprocessable(f"{name} must be true or false", name)
+        return [_equal(spec.flags[name], raw == "true")]
+    if name in spec.strings:
+        return [_equal(spec.strings[name], raw)]
+    return []  # accepted and ignored
 
 
 def encode_cursor(query: Query, after: int) -> str:
@@ -208,23 +222,20 @@ def resolve_query(spec: ListSpec, params: list[tuple[str, str]]) -> Query:
 
 def scan(table: Table, query: Query) -> tuple[list[Record], int | None]:
     """One page of matches after `query.after`, and the id to continue after (or None)."""
-    rows = table.rows
-    if query.ids is not None:
-        source: Sequence[int] = query.ids
-    else:
-        source = table.ids
-    start = bisect.bisect_right(source, query.after)
-    predicates = query.predicates
-    page: list[Record] = []
-    limit = query.per_page
-    for index in range(start, len(source)):
-        record = rows.get(source[index])
-        if record is None or not all(test(record) for test in predicates):
+    if query.ids is None:
+        start = table.seq_after_id(query.after)
+        page, last = table.page({}, after=start, limit=query.per_page, where=query.predicates)
+        return page, None if last is None else page[-1]["id"]
+    source = query.ids
+    out: list[Record] = []
+    for index in range(bisect.bisect_right(source, query.after), len(source)):
+        record = table.get(source[index])
+        if record is None or not all(test(record) for test in query.predicates):
             continue
-        if len(page) == limit:
-            return page, page[-1]["id"]
-        page.append(record)
-    return page, None
+        if len(out) == query.per_page:
+            return out, out[-1]["id"]
+        out.append(record)
+    return out, None
 
 
 def project(records: list[Record], fields: list[str] | None) -> list[Any]:

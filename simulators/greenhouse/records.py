@@ -17,12 +17,12 @@ silently, like a candidate delete [the cascade is a simulator choice].
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any
 
-from simulators.greenhouse_common import (
+from simulators.greenhouse.checks import (
     Check,
-    Record,
     c_bool,
     c_contacts,
     c_dict,
@@ -36,20 +36,21 @@ from simulators.greenhouse_common import (
     c_str,
     c_str_list,
     checked,
-    unprocessable,
 )
-from simulators.greenhouse_seed import (
+from simulators.greenhouse.data import Data
+from simulators.greenhouse.errors import unprocessable
+from simulators.greenhouse.hooks import Hooks
+from simulators.greenhouse.payloads import (
+    candidate_payload,
+    job_payload,
+    person_payload,
+)
+from simulators.greenhouse.seed import (
     DEFAULT_STAGES,
     DEPARTMENTS,
     OFFICES,
 )
-from simulators.greenhouse_store import Store
-from simulators.greenhouse_webhooks import (
-    candidate_payload,
-    deleted_application_payload,
-    job_payload,
-    person_payload,
-)
+from simulators.kit.table import Record
 
 JOB_STATUSES = ("draft", "open", "closed")
 APP_STATUSES = ("in_process", "rejected", "hired", "converted")
@@ -123,21 +124,28 @@ STATUS_EVENTS = {
 }
 
 
-class Records(Store):
+class Records:
+    """Control-plane changes of users, jobs and candidates; the caller holds no lock."""
+
+    def __init__(self, lock: threading.RLock, data: Data, hooks: Hooks) -> None:
+        self.lock = lock
+        self.data = data
+        self.hooks = hooks
+
     # users ------------------------------------------------------------------------------
 
     def create_user(self, /, **fields: Any) -> Record:
         f = checked(fields, USER_CHECKS, required=("first_name", "last_name", "email"))
         with self.lock:
-            return dict(self._insert_user(f))
+            return dict(self.insert_user(f))
 
-    def _insert_user(self, f: dict[str, Any]) -> Record:
+    def insert_user(self, f: dict[str, Any]) -> Record:
         email = f["email"]
-        if any(user["primary_email"] == email for user in self.users.values()):
+        if any(user["primary_email"] == email for user in self.data.users.values()):
             raise unprocessable(f"a user with email {email} exists", "email")
-        created = f.get("created_at") or self._stamp()
+        created = f.get("created_at") or self.data.stamp()
         user = {
-            "id": self._new_id("users"),
+            "id": self.data.tables["users"].new_id(),
             "name": f"{f['first_name']} {f['last_name']}",
             "first_name": f["first_name"],
             "last_name": f["last_name"],
@@ -156,24 +164,24 @@ class Records(Store):
             "created_at": created,
             "updated_at": f.get("updated_at", created),
         }
-        return self.users.insert(user)
+        return self.data.users.insert(user)
 
     def update_user(self, user_id: int, /, **fields: Any) -> Record:
         f = checked(fields, USER_CHECKS)
         with self.lock:
-            user = self._get(self.users, user_id, "user")
+            user = self.data.get(self.data.users, user_id, "user")
             if "email" in f:
                 user["primary_email"] = f.pop("email")
                 user["emails"] = [user["primary_email"], *user["emails"][1:]]
             user.update(f)
             user["name"] = f"{user['first_name']} {user['last_name']}"
-            user["updated_at"] = f.get("updated_at") or self._stamp()
+            user["updated_at"] = f.get("updated_at") or self.data.stamp()
             return dict(user)
 
     def delete_user(self, user_id: int) -> None:
         with self.lock:
-            self._get(self.users, user_id, "user")
-            self.users.remove(user_id)
+            self.data.get(self.data.users, user_id, "user")
+            self.data.users.delete(user_id)
 
     # jobs -------------------------------------------------------------------------------
 
@@ -184,8 +192,8 @@ class Records(Store):
         if not names or len(set(names)) != len(names):
             raise unprocessable("stages must be distinct names, at least one", "stages")
         with self.lock:
-            job = self._insert_job(f, names)
-            self._emit("job_created", lambda: {"job": job_payload(job)})
+            job = self.insert_job(f, names)
+            self.hooks.emit("job_created", lambda: {"job": job_payload(job)})
             return dict(job)
 
     def _check_org(self, f: dict[str, Any]) -> None:
@@ -196,12 +204,12 @@ class Records(Store):
         if not set(f.get("office_ids", [])) <= set(OFFICES):
             raise unprocessable(f"office_ids must be among {sorted(OFFICES)}", "office_ids")
 
-    def _insert_job(self, f: dict[str, Any], stage_names: Iterable[str]) -> Record:
+    def insert_job(self, f: dict[str, Any], stage_names: Iterable[str]) -> Record:
         self._check_org(f)
-        created = f.get("created_at") or self._stamp()
+        created = f.get("created_at") or self.data.stamp()
         status = f.get("status", "open")
         job = {
-            "id": self._new_id("jobs"),
+            "id": self.data.tables["jobs"].new_id(),
             "name": f["name"],
             "requisition_id": f.get("requisition_id"),
             "notes": f.get("notes"),
@@ -217,11 +225,11 @@ class Records(Store):
             "created_at": created,
             "updated_at": f.get("updated_at", created),
         }
-        self.jobs.insert(job)
-        order = self.stages_by_job[job["id"]] = []
+        self.data.jobs.insert(job)
+        order = self.data.stages_by_job[job["id"]] = []
         for position, name in enumerate(stage_names):
             stage = {
-                "id": self._new_id("job_interview_stages"),
+                "id": self.data.tables["job_interview_stages"].new_id(),
                 "job_id": job["id"],
                 "name": name,
                 "active": True,
@@ -229,16 +237,16 @@ class Records(Store):
                 "created_at": created,
                 "updated_at": created,
             }
-            self.stages.insert(stage)
+            self.data.stages.insert(stage)
             order.append(stage["id"])
         return job
 
     def update_job(self, job_id: int, /, **fields: Any) -> Record:
         f = checked(fields, JOB_CHECKS)
         with self.lock:
-            job = self._get(self.jobs, job_id, "job")
+            job = self.data.get(self.data.jobs, job_id, "job")
             self._check_org(f)
-            now = f.get("updated_at") or self._stamp()
+            now = f.get("updated_at") or self.data.stamp()
             old_status = job["status"]
             job.update(f)
             if job["status"] != old_status:
@@ -249,19 +257,19 @@ class Records(Store):
                 if job["status"] == "open":
                     job["closed_at"] = None
             job["updated_at"] = now
-            self._emit("job_updated", lambda: {"job": job_payload(job)})
+            self.hooks.emit("job_updated", lambda: {"job": job_payload(job)})
             return dict(job)
 
     def delete_job(self, job_id: int) -> None:
         with self.lock:
-            job = self._get(self.jobs, job_id, "job")
-            for stage_id in self.stages_by_job.pop(job_id, []):
-                self.stages.remove(stage_id)
-            for app_id in sorted(self.apps_by_job.get(job_id, set())):
-                self._unindex_app(self.applications.remove(app_id))
-            self.apps_by_job.pop(job_id, None)
-            self.jobs.remove(job_id)
-            self._emit("job_deleted", lambda: {"job": {"id": job["id"], "name": job["name"]}})
+            job = self.data.get(self.data.jobs, job_id, "job")
+            for stage_id in self.data.stages_by_job.pop(job_id, []):
+                self.data.stages.delete(stage_id)
+            for app_id in sorted(self.data.apps_by_job.get(job_id, set())):
+                self.data.unindex_app(self.data.applications.delete(app_id))
+            self.data.apps_by_job.pop(job_id, None)
+            self.data.jobs.delete(job_id)
+            self.hooks.emit("job_deleted", lambda: {"job": {"id": job["id"], "name": job["name"]}})
 
     # candidates -------------------------------------------------------------------------
 
@@ -269,7 +277,7 @@ class Records(Store):
         """A candidate; Greenhouse fires no webhook until an application is made."""
         f = checked(fields, CANDIDATE_CHECKS, required=("first_name", "last_name"))
         with self.lock:
-            return dict(self._insert_candidate(f))
+            return dict(self.insert_candidate(f))
 
     def _contacts(self, f: dict[str, Any]) -> None:
         if "email" in f:
@@ -279,11 +287,11 @@ class Records(Store):
         if "phone" in f:
             f.setdefault("phone_numbers", []).insert(0, {"value": f.pop("phone"), "type": "mobile"})
 
-    def _insert_candidate(self, f: dict[str, Any]) -> Record:
+    def insert_candidate(self, f: dict[str, Any]) -> Record:
         self._contacts(f)
-        created = f.get("created_at") or self._stamp()
+        created = f.get("created_at") or self.data.stamp()
         candidate = {
-            "id": self._new_id("candidates"),
+            "id": self.data.tables["candidates"].new_id(),
             "first_name": f["first_name"],
             "last_name": f["last_name"],
             "preferred_name": None,
@@ -304,153 +312,32 @@ class Records(Store):
             "created_at": created,
             "updated_at": f.get("updated_at", created),
         }
-        return self.candidates.insert(candidate)
+        return self.data.candidates.insert(candidate)
 
     def update_candidate(self, candidate_id: int, /, **fields: Any) -> Record:
         f = checked(fields, CANDIDATE_CHECKS)
         with self.lock:
-            candidate = self._get(self.candidates, candidate_id, "candidate")
+            candidate = self.data.get(self.data.candidates, candidate_id, "candidate")
             self._contacts(f)
             candidate.update(f)
-            candidate["updated_at"] = f.get("updated_at") or self._stamp()
-            self._emit("update_candidate", lambda: {"candidate": candidate_payload(candidate)})
+            candidate["updated_at"] = f.get("updated_at") or self.data.stamp()
+            self.hooks.emit("update_candidate", lambda: {"candidate": candidate_payload(candidate)})
             return dict(candidate)
 
     def delete_candidate(self, candidate_id: int) -> None:
         """Delete a candidate with its applications and notes; fires delete_candidate."""
         with self.lock:
-            candidate = self._get(self.candidates, candidate_id, "candidate")
-            app_ids = sorted(self.apps_by_candidate.pop(candidate_id, set()))
+            candidate = self.data.get(self.data.candidates, candidate_id, "candidate")
+            app_ids = sorted(self.data.apps_by_candidate.pop(candidate_id, set()))
             recruiter = None
             for app_id in app_ids:
-                app = self.applications.remove(app_id)
+                app = self.data.applications.delete(app_id)
                 recruiter = recruiter or app["recruiter_id"]
-                self.apps_by_job.get(app["job_id"], set()).discard(app_id)
-            for note in [n for n in self.notes.values() if n["candidate_id"] == candidate_id]:
-                self.notes.remove(note["id"])
-            self.candidates.remove(candidate_id)
-            self._emit(
+                self.data.apps_by_job.get(app["job_id"], set()).discard(app_id)
+            for note in [n for n in self.data.notes.values() if n["candidate_id"] == candidate_id]:
+                self.data.notes.delete(note["id"])
+            self.data.candidates.delete(candidate_id)
+            self.hooks.emit(
                 "delete_candidate",
                 lambda: {"person": person_payload(candidate, recruiter, app_ids)},
-            )
-
-    # applications -----------------------------------------------------------------------
-
-    def create_application(self, /, **fields: Any) -> Record:
-        """An application of `candidate_id` (or of a new `candidate: {...}`) to `job_id`,
-        at `stage_name`/`stage_id` (default: the first stage); fires
-        new_candidate_application."""
-        f = checked(fields, APP_CREATE_CHECKS, required=("job_id",))
-        if ("candidate_id" in f) == ("candidate" in f):
-            raise unprocessable("give exactly one of candidate_id and candidate", "candidate_id")
-        with self.lock:
-            job = self._get(self.jobs, f.pop("job_id"), "job")
-            if "candidate" in f:
-                body = checked(
-                    f.pop("candidate"), CANDIDATE_CHECKS, required=("first_name", "last_name")
-                )
-                candidate = self._insert_candidate(body)
-            else:
-                candidate = self._get(self.candidates, f.pop("candidate_id"), "candidate")
-            app = self._insert_application(candidate, job, f)
-            self._emit("new_candidate_application", lambda: self._app_payload(app))
-            return dict(app)
-
-    def _resolve_stage(self, job_id: int, f: dict[str, Any]) -> Record | None:
-        if "stage_name" in f and "stage_id" in f:
-            raise unprocessable("give stage_name or stage_id, not both", "stage_id")
-        if "stage_name" in f:
-            return self._stage_by_name(job_id, f.pop("stage_name"))
-        if "stage_id" in f:
-            stage = self.stages.get(f.pop("stage_id"))
-            if stage is None or stage["job_id"] != job_id:
-                raise unprocessable(f"stage is not a stage of job {job_id}", "stage_id")
-            return stage
-        return None
-
-    def _insert_application(self, candidate: Record, job: Record, f: dict[str, Any]) -> Record:
-        if self._has_application(candidate["id"], job["id"]):
-            raise unprocessable(
-                f"candidate {candidate['id']} already applied to job {job['id']}", "job_id"
-            )
-        stage = self._resolve_stage(job["id"], f) or self._job_stages(job["id"])[0]
-        created = f.get("created_at") or self._stamp()
-        status = f.get("status", "in_process")
-        app = {
-            "id": self._new_id("applications"),
-            "candidate_id": candidate["id"],
-            "job_id": job["id"],
-            "prospective_job_ids": [],
-            "prospect": False,
-            "status": status,
-            "stage_id": stage["id"],
-            "stage_name": stage["name"],
-            "job_interview_stage_id": stage["id"],
-            "job_post_id": None,
-            "source_id": f.get("source_id"),
-            "referrer_id": f.get("referrer_id"),
-            "recruiter_id": f.get("recruiter_id"),
-            "coordinator_id": f.get("coordinator_id"),
-            "rejection_reason_id": f.get("rejection_reason_id"),
-            "rejected_at": created if status == "rejected" else None,
-            "last_activity_at": created,
-            "needs_decision": False,
-            "location_address": None,
-            "answers": [],
-            "agency_note_id": None,
-            "custom_fields": f.get("custom_fields", {}),
-            "created_at": created,
-            "updated_at": f.get("updated_at", created),
-        }
-        self.applications.insert(app)
-        self._index_app(app)
-        return app
-
-    def _place(self, app: Record, stage: Record, now: str) -> None:
-        app["stage_id"] = app["job_interview_stage_id"] = stage["id"]
-        app["stage_name"] = stage["name"]
-        app["updated_at"] = app["last_activity_at"] = now
-
-    def update_application(self, application_id: int, /, **fields: Any) -> Record:
-        f = checked(fields, APP_CHECKS)
-        with self.lock:
-            app = self._get(self.applications, application_id, "application")
-            stage = self._resolve_stage(app["job_id"], f)
-            now = f.pop("updated_at", None) or self._stamp()
-            old_status, old_stage = app["status"], app["stage_id"]
-            app.update(f)
-            if stage is not None:
-                self._place(app, stage, now)
-            if app["status"] != old_status:
-                app["rejected_at"] = now if app["status"] == "rejected" else None
-            app["updated_at"] = app["last_activity_at"] = now
-            if app["stage_id"] != old_stage:
-                self._emit("candidate_stage_change", lambda: self._app_payload(app))
-            status_event = STATUS_EVENTS.get((old_status, app["status"]))
-            if status_event:
-                self._emit(status_event, lambda: self._app_payload(app))
-            self._emit("application_updated", lambda: self._app_payload(app))
-            return dict(app)
-
-    def set_stage(
-        self, application_id: int, *, stage_name: str | None = None, stage_id: int | None = None
-    ) -> Record:
-        """Move an application to a stage of its job; fires candidate_stage_change only."""
-        f = {"stage_name": stage_name} if stage_id is None else {"stage_id": stage_id}
-        with self.lock:
-            app = self._get(self.applications, application_id, "application")
-            stage = self._resolve_stage(app["job_id"], checked(f, APP_CHECKS))
-            assert stage is not None
-            if stage["id"] != app["stage_id"]:
-                self._place(app, stage, self._stamp())
-                self._emit("candidate_stage_change", lambda: self._app_payload(app))
-            return dict(app)
-
-    def delete_application(self, application_id: int) -> None:
-        with self.lock:
-            app = self._get(self.applications, application_id, "application")
-            self.applications.remove(application_id)
-            self._unindex_app(app)
-            self._emit(
-                "delete_application", lambda: {"application": deleted_application_payload(app)}
             )

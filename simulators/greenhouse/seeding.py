@@ -1,14 +1,24 @@
-"""Bulk seeding of the Greenhouse simulator: many deterministic records at once."""
+"""Bulk seeding of the Greenhouse simulator: many deterministic records at once.
+
+seeder.seed_data(users=3, jobs=200, applications_per_job=50)
+# {"jobs": {"count": 200, "first_id": 4000001, "last_id": 4000200}, ...}
+"""
 
 from __future__ import annotations
 
+import threading
 import time
 from functools import partial
 from typing import Any
 
-from simulators.greenhouse_common import Record, c_enum, iso, unprocessable
-from simulators.greenhouse_records import APP_STATUSES, JOB_STATUSES, Records
-from simulators.greenhouse_seed import (
+from simulators.greenhouse.applications import Applications
+from simulators.greenhouse.checks import c_enum
+from simulators.greenhouse.data import Data
+from simulators.greenhouse.errors import unprocessable
+from simulators.greenhouse.hooks import Hooks
+from simulators.greenhouse.payloads import job_payload
+from simulators.greenhouse.records import APP_STATUSES, JOB_STATUSES, Records
+from simulators.greenhouse.seed import (
     COMPANIES,
     DEFAULT_STAGES,
     TITLES,
@@ -16,15 +26,24 @@ from simulators.greenhouse_seed import (
     pick_job_status,
     pick_stage,
 )
-from simulators.greenhouse_webhooks import job_payload
+from simulators.greenhouse.times import iso
+from simulators.kit.table import Record
 
 
 def _job_event(job: Record) -> dict[str, Any]:
     return {"job": job_payload(job)}
 
 
-class Seeding(Records):
-    # bulk seeding -----------------------------------------------------------------------
+class Seeder:
+    """Bulk seeding through the same inserts the control plane uses."""
+
+    def __init__(self, lock: threading.RLock, data: Data, hooks: Hooks, records: Records,
+                 applications: Applications) -> None:  # fmt: skip
+        self.lock = lock
+        self.data = data
+        self.hooks = hooks
+        self.records = records
+        self.applications = applications
 
     def seed_data(
         self,
@@ -83,7 +102,7 @@ class Seeding(Records):
         status: str | None,
         webhooks: bool,
     ) -> dict[str, Any]:
-        rng, names = self.data_rng, self.names
+        rng, names = self.data.rng, self.data.names
         total = n_users + n_jobs + n_candidates + n_jobs * per_job * 2
         now = time.time()
         start, step = now - 30 * 86400, (29 * 86400) / max(total, 1)
@@ -96,12 +115,12 @@ class Seeding(Records):
                 "updated_at": iso(created + rng.uniform(0, 6 * 3600)),
             }
 
-        first_ids = dict(self._next_ids)
+        first_ids = dict(self.data.next_ids)
         staff: list[int] = []
         for _ in range(n_users):
             first, last = names.person()
-            admin = not self.users or rng.random() < 0.1
-            user = self._insert_user(
+            admin = not self.data.users or rng.random() < 0.1
+            user = self.records.insert_user(
                 {
                     "first_name": first,
                     "last_name": last,
@@ -123,7 +142,7 @@ class Seeding(Records):
                     {"value": names.email(first, last, "work.example.com"), "type": "work"}
                 )
             phones = [{"value": names.phone(), "type": "mobile"}] if rng.random() < 0.8 else []
-            return self._insert_candidate(
+            return self.records.insert_candidate(
                 {
                     "first_name": first,
                     "last_name": last,
@@ -137,30 +156,30 @@ class Seeding(Records):
 
         pool = [new_candidate() for _ in range(n_candidates)]
         new_jobs: list[Record] = []
-        existing = len(self.jobs)
+        existing = len(self.data.jobs)
         for index in range(n_jobs):
             fields: dict[str, Any] = job_fields(rng, existing + index)
             fields["status"] = job_status or pick_job_status(rng)
-            job = self._insert_job({**fields, **stamps()}, DEFAULT_STAGES)
+            job = self.records.insert_job({**fields, **stamps()}, DEFAULT_STAGES)
             new_jobs.append(job)
             if webhooks:
-                self._emit("job_created", partial(_job_event, job))
+                self.hooks.emit("job_created", partial(_job_event, job))
         applied = 0
         for job in new_jobs:
-            job_stages = self._job_stages(job["id"])
+            job_stages = self.data.job_stages(job["id"])
             for _ in range(per_job):
                 candidate = pool[applied % len(pool)] if pool else None
-                if candidate is None or self._has_application(candidate["id"], job["id"]):
+                if candidate is None or self.data.has_application(candidate["id"], job["id"]):
                     candidate = new_candidate()
                 applied += 1
                 if stage_name is not None:
-                    stage = self._stage_by_name(job["id"], stage_name)
+                    stage = self.data.stage_by_name(job["id"], stage_name)
                 else:
                     stage = job_stages[pick_stage(rng, len(job_stages))]
                 app_status = status or rng.choices(APP_STATUSES[:3], weights=(85, 10, 5))[0]
                 if app_status == "hired" and status is None:
                     stage = job_stages[-1]
-                app = self._insert_application(
+                app = self.applications.insert_application(
                     candidate,
                     job,
                     {
@@ -171,13 +190,15 @@ class Seeding(Records):
                     },
                 )
                 if webhooks:
-                    self._emit("new_candidate_application", partial(self._app_payload, app))
+                    self.hooks.emit(
+                        "new_candidate_application", partial(self.data.app_payload, app)
+                    )
         return {
             resource: {
-                "count": self._next_ids[resource] - first,
+                "count": self.data.next_ids[resource] - first,
                 "first_id": first,
-                "last_id": self._next_ids[resource] - 1,
+                "last_id": self.data.next_ids[resource] - 1,
             }
             for resource, first in first_ids.items()
-            if self._next_ids[resource] > first
+            if self.data.next_ids[resource] > first
         }

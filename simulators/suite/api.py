@@ -11,6 +11,8 @@ and the kind's filters; any other query parameter is a 422, like a wrong type in
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -18,11 +20,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from simulators.suite_company import Company
-from simulators.suite_errors import ValidationFailed
-from simulators.suite_gateway import PREFIX, token_of
-from simulators.suite_http import read_json, request_root
-from simulators.suite_records import (
+from simulators.kit.table import Table
+from simulators.suite.company import Company
+from simulators.suite.errors import BadRequest, ValidationFailed
+from simulators.suite.gateway import PREFIX, token_of
+from simulators.suite.http import read_json, request_root
+from simulators.suite.records import (
     CANDIDATE,
     INVITATION,
     PROJECT,
@@ -36,7 +39,7 @@ from simulators.suite_records import (
     parse_time,
     show,
 )
-from simulators.suite_state import SuiteState
+from simulators.suite.state import SuiteState
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -121,11 +124,30 @@ def list_page(
     if problems:
         raise ValidationFailed(problems)
     with sim.lock:
-        after = table.decode_cursor(query["cursor"]) if "cursor" in query else -1
+        after = decode_cursor(table, query["cursor"]) if "cursor" in query else -1
         records, last = table.page({**wanted, **fixed}, since=since, after=after, limit=limit)
         data = [show(kind, r, public) for r in records]
-    next_cursor = table.cursor(last) if last is not None else None
+    next_cursor = encode_cursor(table, last) if last is not None else None
     return JSONResponse({"data": data, "next_cursor": next_cursor})
+
+
+def encode_cursor(table: Table, after: int) -> str:
+    """An opaque "after sequence N" of one table: ``aW52aXRhdGlvbnM6OTk`` is invitations:99."""
+    raw = f"{table.name}:{after}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(table: Table, cursor: str) -> int:
+    """The sequence number in a cursor this table made; anything else is a 400."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        name, _, number = raw.partition(":")
+        after = int(number)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        after, name = -2, ""
+    if name != table.name or not 0 <= after < table.sequence:
+        raise BadRequest(f"invalid cursor {cursor!r}")
+    return after
 
 
 def _limit(text: str | None, problems: dict[str, str]) -> int:

@@ -1,6 +1,6 @@
 """A stateful simulator of the Video Interview Suite, for tests and the demo.
 
-    from simulators.serving import LoopbackServer
+    from simulators.kit.serving import LoopbackServer
     from simulators.suite import create_app
 
     app = create_app()
@@ -18,17 +18,16 @@ What is where:
 
 | module | holds |
 | --- | --- |
-| ``suite_records`` | record kinds, their fields, write validation, how a record is shown |
-| ``suite_store`` | one table: creation order, indexes, cursor pages |
-| ``suite_company`` | one company's tables and the rules for changing them (and their events) |
-| ``suite_state`` | ``SuiteState``, the whole simulator as ``app.state.sim`` |
-| ``suite_api`` | the ``/api/v1`` routes |
-| ``suite_gateway`` | bearer tokens, rate-limit headers and injected faults in front of the API |
-| ``suite_oauth``, ``suite_tokens``, ``suite_saml`` | the OAuth 2.0 server, its tokens, SAML assertions |
-| ``suite_webhooks`` | Standard Webhooks delivery with retries |
-| ``suite_pages`` | SSO sign-in and the deep-link pages |
-| ``suite_control`` | the ``/_sim`` control plane |
-| ``suite_knobs`` | settings, rate limits and faults |
+| ``records`` | record kinds, their fields, write validation, how a record is shown |
+| ``company`` | one company's tables (``simulators.kit.table``) and the rules for changing them |
+| ``state`` | ``SuiteState``, the whole simulator as ``app.state.sim`` |
+| ``api`` | the ``/api/v1`` routes and their cursors |
+| ``gateway`` | bearer tokens, rate-limit headers and injected faults in front of the API |
+| ``oauth``, ``tokens``, ``saml`` | the OAuth 2.0 server, its tokens, SAML assertions |
+| ``webhooks`` | Standard Webhooks signing; the kit's dispatcher delivers |
+| ``pages`` | SSO sign-in and the deep-link pages |
+| ``control`` | the suite's own ``/_sim`` routes, next to the kit's (``simulators.kit.control``) |
+| ``knobs`` | settings, and the gateway's verdict (the kit's rate window and faults) |
 
 The API is described by ``schemas/suite-api.openapi.json``, served at ``/openapi.json``.
 """
@@ -47,15 +46,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from simulators import suite_api, suite_control, suite_oauth, suite_pages
-from simulators.suite_errors import ApiError, api_error_handler
-from simulators.suite_gateway import PREFIX, Gateway
-from simulators.suite_pages import page
-from simulators.suite_state import SuiteState
+from simulators.kit.control import control_routes
+from simulators.kit.errors import HttpError, error_handler
+from simulators.suite import api, control, oauth, pages
+from simulators.suite.gateway import PREFIX, Gateway
+from simulators.suite.pages import page
+from simulators.suite.state import SuiteState
 
 __all__ = ["OPENAPI_PATH", "SuiteState", "create_app"]
 
-OPENAPI_PATH = Path(__file__).resolve().parent.parent / "schemas" / "suite-api.openapi.json"
+OPENAPI_PATH = Path(__file__).resolve().parents[2] / "schemas" / "suite-api.openapi.json"
 
 
 async def openapi(request: Request) -> Response:
@@ -83,22 +83,22 @@ def create_app(public_url: str | None = None, *, seed: int = 0) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await sim.webhooks.start()
         try:
             yield
         finally:
-            await sim.webhooks.stop()
+            sim.webhooks.stop()
 
     app = Starlette(
         routes=[
-            *suite_api.routes(),
-            *suite_oauth.routes(),
-            *suite_pages.routes(),
-            *suite_control.routes(),
+            *api.routes(),
+            *oauth.routes(),
+            *pages.routes(),
+            *control.routes(),
+            *control_routes(),
             Route("/openapi.json", openapi, methods=["GET"]),
         ],
         middleware=[Middleware(Gateway, sim=sim)],
-        exception_handlers={ApiError: api_error_handler, HTTPException: http_error},
+        exception_handlers={HttpError: error_handler, HTTPException: http_error},
         lifespan=lifespan,
     )
     app.state.sim = sim

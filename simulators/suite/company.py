@@ -19,8 +19,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from simulators.suite_errors import Conflict, NotFound, ValidationFailed
-from simulators.suite_records import (
+from simulators.kit.table import Record, Table
+from simulators.suite.errors import Conflict, NotFound, ValidationFailed
+from simulators.suite.records import (
     CANDIDATE,
     EVENT_TYPES,
     INVITATION,
@@ -28,14 +29,11 @@ from simulators.suite_records import (
     PROJECT,
     QUESTION,
     RATING,
-    RESPONSE,
     USER,
-    WEBHOOK,
     Kind,
     check,
     time_from_epoch,
 )
-from simulators.suite_store import Record, Table
 
 
 class Host(Protocol):
@@ -54,6 +52,11 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
 
 
+def _table(kind: Kind, stamp: Callable[[], str]) -> Table:
+    return Table(kind.plural, new_id=lambda: new_id(kind.prefix), stamp=stamp,
+                 indexed=kind.filters, folded=kind.folded)  # fmt: skip
+
+
 def kind_of(kind: Kind | str) -> Kind:
     return kind if isinstance(kind, Kind) else KINDS[kind]
 
@@ -63,7 +66,7 @@ class Company:
         self.id = company_id
         self.name = name
         self.host = host
-        self.tables = {k.name: Table(k) for k in KINDS.values()}
+        self.tables = {k.name: _table(k, self._stamp) for k in KINDS.values()}
         self._pairs: dict[tuple[str, str], str] = {}  # (project_id, candidate_id) -> invitation
 
     @property
@@ -120,7 +123,7 @@ class Company:
         with self.host.lock:
             values = check(kind, body, creating=True)
             now = self._stamp()
-            record: Record = {"id": new_id(kind.prefix)}
+            record: Record = {"id": self.tables[kind.name].new_id()}
             record.update({f.name: values.get(f.name) for f in kind.fields})
             record.update(created_at=now, updated_at=now)
             if kind is QUESTION:
@@ -177,14 +180,14 @@ class Company:
         kind = kind_of(kind)
         with self.host.lock:
             record = self.get(kind, record_id)
-            self.tables[kind.name].remove(record_id)
+            self.tables[kind.name].delete(record_id)
             if kind is PROJECT:
                 for question in self.questions.find("project_id", record_id):
-                    self.questions.remove(question["id"])
+                    self.questions.delete(question["id"])
             elif kind is INVITATION:
                 self._pairs.pop((record["project_id"], record["candidate_id"]), None)
                 for response in self.responses.find("invitation_id", record_id):
-                    self.responses.remove(response["id"])
+                    self.responses.delete(response["id"])
             if kind.events:
                 self.host.emit(self, f"{kind.name}.deleted", kind, {"id": record_id})
 
@@ -197,7 +200,7 @@ class Company:
             questions = self.questions.find("project_id", invitation["project_id"])
             now = self._stamp()
             for question in sorted(questions, key=lambda q: q["position"]):
-                response_id = new_id(RESPONSE.prefix)
+                response_id = self.responses.new_id()
                 self.responses.insert(
                     {
                         "id": response_id,
@@ -229,7 +232,7 @@ class Company:
             now = self._stamp()
             key = secrets.token_bytes(24)
             webhook = {
-                "id": new_id(WEBHOOK.prefix),
+                "id": self.webhooks.new_id(),
                 "url": url,
                 "events": list(dict.fromkeys(events)),
                 "secret": "whsec_" + base64.b64encode(key).decode(),

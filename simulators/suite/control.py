@@ -1,11 +1,10 @@
-"""The control plane tests drive over HTTP, under ``/_sim`` and without auth.
+"""The suite's own control routes, under ``/_sim`` and without auth, next to the kit's
+(``/_sim/faults``, ``/_sim/reset``, ``/_sim/state``, ``/_sim/deliveries``: see
+``simulators.kit.control``).
 
 POST /_sim/companies    {"id": "acme", "name": "Acme", "users": [{"email", "name", "role"}],
                          "clients": [{"client_id", "client_secret", "redirect_uris",
                                       "saml_certificate", "saml_issuer"}]}
-POST /_sim/reset
-GET  /_sim/state        every company's records, token requests, webhook deliveries
-POST /_sim/faults       {"error_rate", "latency_ms", "burst_429", "drop_webhooks", "seed", "lost_responses"}
 POST /_sim/settings     {"access_token_ttl": 1, "rate_limit": 100, ...}
 POST /_sim/clock        {"advance": 120}   move the simulator's clock forward
 POST /_sim/tokens       {"company_id", "user_email"?}   a token without OAuth
@@ -22,12 +21,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from simulators.suite_company import Company
-from simulators.suite_errors import NotFound, ValidationFailed
-from simulators.suite_http import read_json, request_root
-from simulators.suite_knobs import Faults
-from simulators.suite_records import INVITATION, RATING, USER, show
-from simulators.suite_state import SuiteState
+from simulators.suite.company import Company
+from simulators.suite.errors import NotFound, ValidationFailed
+from simulators.suite.http import read_json, request_root
+from simulators.suite.records import INVITATION, RATING, USER, show
+from simulators.suite.state import SuiteState
 
 
 def _sim(request: Request) -> SuiteState:
@@ -53,24 +51,6 @@ async def companies(request: Request) -> Response:
         "clients": [c.dump() for c in sim.clients_of(company.id)],
     }
     return JSONResponse(body, status_code=201)
-
-
-async def reset(request: Request) -> Response:
-    _sim(request).reset()
-    return Response(status_code=204)
-
-
-async def state(request: Request) -> Response:
-    sim = _sim(request)
-    return JSONResponse(sim.dump(request_root(request)))
-
-
-async def faults(request: Request) -> Response:
-    sim = _sim(request)
-    parsed = Faults.parse(await read_json(request), sim.seed)
-    with sim.lock:
-        sim.traffic.set_faults(parsed)
-        return JSONResponse(sim.traffic.dump())
 
 
 async def settings(request: Request) -> Response:
@@ -139,9 +119,6 @@ async def ratings(request: Request) -> Response:
 def routes() -> list[Route]:
     return [
         Route("/_sim/companies", companies, methods=["POST"]),
-        Route("/_sim/reset", reset, methods=["POST"]),
-        Route("/_sim/state", state, methods=["GET"]),
-        Route("/_sim/faults", faults, methods=["POST"]),
         Route("/_sim/settings", settings, methods=["POST"]),
         Route("/_sim/clock", clock, methods=["POST"]),
         Route("/_sim/tokens", tokens, methods=["POST"]),

@@ -6,27 +6,15 @@ raise NotFound("project", "prj_123")
 
 from __future__ import annotations
 
-from typing import Any
+from simulators.kit.errors import HttpError, Invalid
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+__all__ = ["ApiError", "BadRequest", "Conflict", "NotFound", "RateLimited", "ServerFault",
+           "Unauthorized", "ValidationFailed"]  # fmt: skip
 
 
-class ApiError(Exception):
-    status = 400
-    code = "bad_request"
-
-    def __init__(self, message: str, *, headers: dict[str, str] | None = None, **extra: Any):
-        super().__init__(message)
-        self.message = message
-        self.headers = headers or {}
-        self.extra = extra
-
-    def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, **self.extra}}
-
-    def response(self) -> Response:
-        return JSONResponse(self.body(), status_code=self.status, headers=self.headers)
+# The suite's error body is the kit's: {"error": {"code", "message", ...}}.
+ApiError = HttpError
+ValidationFailed = Invalid
 
 
 class BadRequest(ApiError):
@@ -44,16 +32,6 @@ class NotFound(ApiError):
 class Conflict(ApiError):
     status = 409
     code = "conflict"
-
-
-class ValidationFailed(ApiError):
-    status = 422
-    code = "validation_error"
-
-    def __init__(self, fields: dict[str, str]) -> None:
-        names = ", ".join(sorted(fields))
-        super().__init__(f"invalid fields: {names}", fields=fields)
-        self.fields = fields
 
 
 class Unauthorized(ApiError):
@@ -75,9 +53,3 @@ class ServerFault(ApiError):
         super().__init__("injected fault" if status == 500 else "service unavailable")
         self.status = status
         self.code = "server_error" if status == 500 else "unavailable"
-
-
-async def api_error_handler(request: Request, exc: Exception) -> Response:
-    if not isinstance(exc, ApiError):  # pragma: no cover - registered for ApiError only
-        raise exc
-    return exc.response()

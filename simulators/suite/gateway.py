@@ -16,9 +16,9 @@ import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from simulators.suite_errors import ApiError, ServerFault, Unauthorized
-from simulators.suite_state import SuiteState
-from simulators.suite_tokens import AccessToken
+from simulators.suite.errors import ApiError, ServerFault, Unauthorized
+from simulators.suite.state import SuiteState
+from simulators.suite.tokens import AccessToken
 
 PREFIX = "/api/v1"
 ANONYMOUS = ""
@@ -62,10 +62,12 @@ class Gateway:
             async def discard(message: Message) -> None:
                 return None
 
-            await self.app(scope, receive, discard)
-            await ServerFault(502).response()(scope, receive, send_with_headers)
+            with self.sim.webhooks.holding():
+                await self.app(scope, receive, discard)
+                await ServerFault(502).response()(scope, receive, send_with_headers)
             return
-        await self.app(scope, receive, send_with_headers)
+        with self.sim.webhooks.holding():
+            await self.app(scope, receive, send_with_headers)
 
     def _token(self, scope: Scope) -> AccessToken | None:
         value = _header(scope, b"authorization")

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from simulators.suite_errors import ApiError, BadRequest
+from simulators.suite.errors import ApiError, BadRequest
 
 MAX_BODY = 1_048_576
 

@@ -1,24 +1,22 @@
-"""The knobs tests turn: settings, rate limits and injected faults, decided per request.
+"""The suite's settings, and the gateway's verdict on each request.
 
     POST /_sim/settings {"access_token_ttl": 1, "rate_limit": 50, "rate_window": 1}
-    POST /_sim/faults   {"error_rate": 0.2, "latency_ms": 30, "drop_webhooks": 0.1, "seed": 7,
-                         "burst_429": {"every": 10, "length": 3, "retry_after": 1}}
+    POST /_sim/faults   {"error_rate": 0.2, "burst_429": {...}}   (simulators.kit.faults)
 
-A burst of 429s is counted per company: of every ``every`` requests, the last ``length`` are
-refused with ``Retry-After: retry_after``. Random faults and dropped webhooks draw from one
-RNG seeded with ``seed``, so the same run sees the same faults.
+The rate limit is a fixed window per company (``simulators.kit.ratelimit``); a burst of
+429s and the other faults are the kit's, counted per company too.
 """
 
 from __future__ import annotations
 
-import math
-import random
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
-from simulators.suite_errors import ApiError, RateLimited, ServerFault, ValidationFailed
-from simulators.suite_records import json_type
+from simulators.kit.faults import FaultModel
+from simulators.kit.ratelimit import FixedWindow
+from simulators.suite.errors import ApiError, RateLimited, ServerFault, ValidationFailed
+from simulators.suite.records import json_type
 
 
 @dataclass
@@ -49,54 +47,6 @@ class Settings:
             setattr(self, name, value)
 
 
-@dataclass(frozen=True)
-class Burst:
-    every: int
-    length: int
-    retry_after: int
-
-
-@dataclass(frozen=True)
-class Faults:
-    error_rate: float = 0.0
-    latency_ms: float = 0.0
-    burst_429: Burst | None = None
-    drop_webhooks: float = 0.0
-    seed: int = 0
-    lost_responses: float = 0.0
-    """Share of writes that are applied but answered 502, as when a response is lost."""
-
-    @classmethod
-    def parse(cls, body: Mapping[str, Any], default_seed: int) -> Faults:
-        problems: dict[str, str] = {}
-        for name in ("error_rate", "drop_webhooks", "lost_responses"):
-            value = body.get(name, 0.0)
-            if not _number(value) or not 0 <= value <= 1:
-                problems[name] = f"must be a number from 0 to 1, got {value!r}"
-        latency = body.get("latency_ms", 0)
-        if not _number(latency) or latency < 0:
-            problems["latency_ms"] = f"must be a number >= 0, got {latency!r}"
-        seed = body.get("seed", default_seed)
-        if not _integer(seed):
-            problems["seed"] = f"must be an integer, got {json_type(seed)}"
-        burst = body.get("burst_429")
-        parsed: Burst | None = None
-        if burst is not None:
-            keys = ("every", "length", "retry_after")
-            values: list[Any] = [burst.get(k) for k in keys] if isinstance(burst, dict) else []
-            if len(values) == 3 and all(map(_integer, values)) and 0 < values[1] <= values[0]:
-                parsed = Burst(*values)
-            else:
-                problems["burst_429"] = (
-                    "must be {every, length, retry_after}, integers with 0 < length <= every"
-                )
-        if problems:
-            raise ValidationFailed(problems)
-        return cls(float(body.get("error_rate", 0.0)), float(latency), parsed,
-                   float(body.get("drop_webhooks", 0.0)), seed,
-                   float(body.get("lost_responses", 0.0)))  # fmt: skip
-
-
 @dataclass
 class Verdict:
     """What the gateway does with one request: headers always, maybe a refusal or a delay."""
@@ -116,76 +66,43 @@ class Verdict:
         ]
 
 
-@dataclass
 class Traffic:
-    settings: Settings
-    clock: Callable[[], float]
-    seed: int = 0
-    faults: Faults = field(init=False)
-    rng: random.Random = field(init=False)
-    _windows: dict[str, tuple[float, int]] = field(init=False, default_factory=dict)
-    _seen: dict[str, int] = field(init=False, default_factory=dict)
+    """The gateway's decision per request: the company's fixed window, then the faults."""
 
-    def __post_init__(self) -> None:
-        self.set_faults(Faults(seed=self.seed))
-
-    def set_faults(self, faults: Faults) -> None:
+    def __init__(self, settings: Settings, faults: FaultModel, clock: Callable[[], float]) -> None:
+        self.settings = settings
         self.faults = faults
-        self.rng = random.Random(faults.seed)
-        self._seen.clear()
+        self.window = FixedWindow(clock)
 
     def reset(self) -> None:
-        self.set_faults(Faults(seed=self.seed))
-        self._windows.clear()
+        self.faults.reset()
+        self.window.clear()
 
     def admit(self, company: str, *, faults: bool = True, write: bool = False) -> Verdict:
-        """Count one request of ``company`` in its fixed window and decide its fate."""
-        now = self.clock()
+        """Count one request of ``company`` in its window and decide its fate."""
         limit, window = self.settings.rate_limit, self.settings.rate_window
-        started, count = self._windows.get(company, (now, 0))
-        if now >= started + window:
-            started, count = now, 0
-        count += 1
-        self._windows[company] = (started, count)
-        reset = max(1, math.ceil(started + window - now))
-        verdict = Verdict(limit, max(0, limit - count), reset)
-        if count > limit:
+        admission = self.window.hit(company, limit, window)
+        verdict = Verdict(limit, admission.remaining, admission.reset)
+        if admission.retry_after is not None:
             verdict.error = RateLimited(
                 f"rate limit of {limit} requests per {window:g} s exceeded",
-                headers={"Retry-After": str(reset)},
+                headers={"Retry-After": str(admission.retry_after)},
             )
         if not faults:
             return verdict
-        verdict.delay = self.faults.latency_ms / 1000
-        burst = self.faults.burst_429
-        seen = self._seen.get(company, 0)
-        self._seen[company] = seen + 1
-        if (
-            verdict.error is None
-            and burst is not None
-            and seen % burst.every >= burst.every - burst.length
-        ):
-            verdict.remaining, verdict.reset = 0, burst.retry_after
-            verdict.error = RateLimited(
-                "too many requests", headers={"Retry-After": str(burst.retry_after)}
-            )
-        rate = self.faults.error_rate
-        if verdict.error is None and rate and self.rng.random() < rate:
-            verdict.error = ServerFault(self.rng.choice((500, 503)))
-        lost = self.faults.lost_responses
-        if verdict.error is None and write and lost and self.rng.random() < lost:
+        verdict.delay = self.faults.latency()
+        if verdict.error is None:
+            fault = self.faults.request_fault(company)
+            if fault is not None and fault.status == 429:
+                verdict.remaining, verdict.reset = 0, fault.retry_after or 0
+                verdict.error = RateLimited(
+                    "too many requests", headers={"Retry-After": str(fault.retry_after)}
+                )
+            elif fault is not None:
+                verdict.error = ServerFault(fault.status)
+        if verdict.error is None and write and self.faults.lose_response():
             verdict.lose = True
         return verdict
-
-    def drop_message(self) -> bool:
-        return bool(self.faults.drop_webhooks) and self.rng.random() < self.faults.drop_webhooks
-
-    def dump(self) -> dict[str, Any]:
-        return asdict(self.faults)
-
-
-def _integer(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _number(value: Any) -> bool:

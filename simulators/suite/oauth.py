@@ -31,12 +31,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from simulators.suite_http import FormError, read_form, request_root
-from simulators.suite_pages import csrf_token, hidden, login_redirect, page, session_of
-from simulators.suite_saml import AssertionRejected, decode_assertion, peek_issuer
-from simulators.suite_saml import verify_assertion as verify_saml
-from simulators.suite_state import SuiteState
-from simulators.suite_tokens import DEFAULT_SCOPE, SCOPES, Client
+from simulators.suite.http import FormError, read_form, request_root
+from simulators.suite.pages import csrf_token, hidden, login_redirect, page, session_of
+from simulators.suite.saml import AssertionRejected, decode_assertion, peek_issuer
+from simulators.suite.saml import verify_assertion as verify_saml
+from simulators.suite.state import SuiteState
+from simulators.suite.tokens import DEFAULT_SCOPE, SCOPES, Client
 
 SAML_GRANT = "urn:ietf:params:oauth:grant-type:saml2-bearer"
 PKCE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")

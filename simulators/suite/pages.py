@@ -21,11 +21,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from simulators.suite_company import Company
-from simulators.suite_http import FormError, read_form
-from simulators.suite_records import CANDIDATE, INVITATION, PROJECT, Kind
-from simulators.suite_state import SuiteState
-from simulators.suite_store import Record
+from simulators.kit.table import Record
+from simulators.suite.company import Company
+from simulators.suite.http import FormError, read_form
+from simulators.suite.records import CANDIDATE, INVITATION, PROJECT, Kind
+from simulators.suite.state import SuiteState
 
 COOKIE = "suite_session"
 STYLE = "body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}"

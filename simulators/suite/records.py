@@ -4,7 +4,7 @@
     {'name': 'Engineer', 'description': None, 'reference': None, 'external_id': None, 'status': 'active'}
     >>> check(PROJECT, {"name": 7}, creating=True)
     Traceback (most recent call last):
-    simulators.suite_errors.ValidationFailed: ...
+    simulators.suite.errors.ValidationFailed: ...
 
 Unknown fields are ignored; a field of the wrong type, a missing required field or a value
 outside its range makes the whole write fail with every bad field named.
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from simulators.suite_errors import ValidationFailed
+from simulators.suite.errors import ValidationFailed
 
 FieldType = Literal["str", "text", "email", "int", "enum", "datetime", "ref"]
 # "always": writable on create and update; "create": set once, an update may only repeat it;

@@ -7,6 +7,7 @@
     sim.settings.access_token_ttl = 1
     sim.expire_access_tokens()
     sim.webhooks.wait_idle()              # every queued message delivered, failed or dropped
+    sim.faults.set(Faults(error_rate=0.2))  # the kit's fault knobs
     sim.tokens.requests["refresh_token"]  # token requests per grant type
 
 ``clock_offset`` moves the simulator's clock (codes, tokens, assertions, timestamps)
@@ -23,13 +24,15 @@ from typing import Any
 
 from cryptography import x509
 
-from simulators.suite_company import Company
-from simulators.suite_errors import Conflict, ValidationFailed
-from simulators.suite_knobs import Settings, Traffic
-from simulators.suite_records import USER, Kind, check, show
-from simulators.suite_store import Record
-from simulators.suite_tokens import DEFAULT_SCOPE, Client, TokenStore
-from simulators.suite_webhooks import Dispatcher
+from simulators.kit.errors import Invalid
+from simulators.kit.faults import FaultModel
+from simulators.kit.table import Record
+from simulators.suite.company import Company
+from simulators.suite.errors import Conflict, ValidationFailed
+from simulators.suite.knobs import Settings, Traffic
+from simulators.suite.records import USER, Kind, check, show
+from simulators.suite.tokens import DEFAULT_SCOPE, Client, TokenStore
+from simulators.suite.webhooks import Outbox
 
 PLACEHOLDER_ROOT = "http://suite.invalid"
 
@@ -42,9 +45,11 @@ class SuiteState:
         self.clock_offset = 0.0
         self.secret = secrets.token_bytes(32)
         self.settings = Settings()
-        self.traffic = Traffic(self.settings, self.now, seed)
+        self.faults = FaultModel(seed=seed, error_statuses=(500, 503))
+        self.traffic = Traffic(self.settings, self.faults, self.now)
         self.tokens = TokenStore(self.settings, self.now)
-        self.webhooks = Dispatcher(self.settings, self.traffic, self.now)
+        self.webhooks = Outbox(self.settings, self.faults, self.now)
+        self.dispatcher = self.webhooks.dispatcher
         self.companies: dict[str, Company] = {}
         self.sessions: dict[str, str] = {}  # SSO session id -> email
         # The root the first request came in on, for links made outside a request.
@@ -165,6 +170,17 @@ class SuiteState:
                 setattr(self.settings, name, value)
             self.clock_offset = 0.0
 
+    def control_reset(self, options: Mapping[str, Any]) -> None:
+        if options:
+            raise Invalid({name: "the suite's reset takes no options" for name in options})
+        self.reset()
+
+    def control_state(self, root: str) -> dict[str, Any]:
+        return self.dump(root)
+
+    def deliveries(self) -> list[dict[str, Any]]:
+        return self.webhooks.dump()
+
     def dump(self, root: str | None = None) -> dict[str, Any]:
         public = self.root(root)
         with self.lock:
@@ -177,7 +193,7 @@ class SuiteState:
                 "token_requests": dict(self.tokens.requests),
                 "tokens_issued": dict(self.tokens.issued),
                 "deliveries": self.webhooks.dump(),
-                "faults": self.traffic.dump(),
+                "faults": self.faults.dump(),
                 "settings": vars(self.settings).copy(),
                 "clock_offset": self.clock_offset,
             }

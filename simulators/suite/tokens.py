@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulators.suite_knobs import Settings
+from simulators.suite.knobs import Settings
 
 SCOPES = ("projects", "candidates", "invitations", "ratings", "users", "webhooks", "offline_access")
 DEFAULT_SCOPE = " ".join(SCOPES[:-1])

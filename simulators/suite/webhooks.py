@@ -1,4 +1,4 @@
-"""Webhooks out, signed as Standard Webhooks and delivered in the background with retries.
+"""Webhooks out, signed as Standard Webhooks and sent by the kit's dispatcher with retries.
 
 A message is POSTed as::
 
@@ -11,32 +11,32 @@ A message is POSTed as::
 where ``key`` is the base64-decoded part of the subscription's ``whsec_…`` secret. A
 non-2xx answer or a connection error is retried after ``webhook_backoff`` seconds, then
 twice that, and so on, ``webhook_attempts`` times in all (a ``Retry-After`` is honoured,
-410 Gone stops at once). Self-signed HTTPS receivers are accepted. Delivery never holds
-up the API call that caused it: messages are tasks in the server's event loop.
+410 Gone stops at once). Delivery never holds up the API call that caused it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-import httpx
+from simulators.kit.faults import FaultModel
+from simulators.kit.webhooks import Backoff, Delivery, Dispatcher
+from simulators.suite.knobs import Settings
+from simulators.suite.records import time_from_epoch
 
-from simulators.suite_knobs import Settings, Traffic
-from simulators.suite_records import time_from_epoch
-
-MAX_IN_FLIGHT = 32
+WORKERS = 8  # receivers answer in any order; a slow one does not hold up the rest
 USER_AGENT = "suite-simulator-webhooks/1"
+# Messages an API call caused, held until its answer is sent (see Outbox.holding).
+_held: ContextVar[list[Delivery] | None] = ContextVar("suite_held_webhooks", default=None)
 
 
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
@@ -46,190 +46,110 @@ def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(digest).decode()
 
 
-@dataclass
-class Delivery:
-    message_id: str
-    type: str
-    url: str
-    webhook_id: str
-    company_id: str
-    secret: str = field(repr=False)
-    body: bytes = field(repr=False)
-    attempts: int = 0
-    last_status: int | None = None
-    last_error: str | None = None
-    state: str = "pending"  # pending, delivered, failed or dropped
-
-    def dump(self) -> dict[str, Any]:
-        return {
-            "message_id": self.message_id,
-            "type": self.type,
-            "url": self.url,
-            "webhook_id": self.webhook_id,
-            "company_id": self.company_id,
-            "attempts": self.attempts,
-            "last_status": self.last_status,
-            "last_error": self.last_error,
-            "state": self.state,
-        }
+def headers(delivery: Delivery) -> dict[str, str]:
+    # Wall time, not the simulator's clock: receivers check it against theirs (±5 min).
+    stamp = int(time.time())
+    return {
+        "webhook-id": delivery.id,
+        "webhook-timestamp": str(stamp),
+        "webhook-signature": sign(delivery.secret, delivery.id, stamp, delivery.body),
+    }
 
 
-class Dispatcher:
-    def __init__(self, settings: Settings, traffic: Traffic, clock: Callable[[], float]) -> None:
+def dump(delivery: Delivery) -> dict[str, Any]:
+    return {
+        "message_id": delivery.id,
+        "type": delivery.event,
+        "url": delivery.url,
+        "webhook_id": delivery.meta["webhook_id"],
+        "company_id": delivery.meta["company_id"],
+        "attempts": len(delivery.attempts),
+        "last_status": delivery.last_status,
+        "last_error": delivery.last_error,
+        "state": delivery.state,
+    }
+
+
+class Outbox:
+    """The suite's webhook messages: built from events, handed to the dispatcher."""
+
+    def __init__(self, settings: Settings, faults: FaultModel, clock: Callable[[], float]) -> None:
         self.settings = settings
-        self.traffic = traffic
         self.clock = clock
-        self.log: list[Delivery] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._client: httpx.AsyncClient | None = None
-        self._gate: asyncio.Semaphore | None = None
-        self._waiting: list[Delivery] = []  # published before the server started
-        self._tasks: set[asyncio.Task[None]] = set()
         self._lock = threading.Lock()
+        self._held = 0
+        self.dispatcher = Dispatcher(
+            headers,
+            faults=faults,
+            timeout=lambda: settings.webhook_timeout,
+            workers=WORKERS,
+            headers={"User-Agent": USER_AGENT},
+        )
 
     def publish(
         self, company_id: str, webhooks: Iterable[dict[str, Any]], event: str, data: Any
     ) -> list[Delivery]:
         """Queue ``event`` for every subscription that wants it; returns the new messages."""
         stamp = time_from_epoch(self.clock())
+        body = json.dumps({"type": event, "timestamp": stamp, "data": data},
+                          separators=(",", ":")).encode()  # fmt: skip
         out = []
         for webhook in webhooks:
             if event != "webhook.ping" and event not in webhook["events"]:
                 continue
-            body = {"type": event, "timestamp": stamp, "data": data}
+            retry = Backoff(self.settings.webhook_attempts, self.settings.webhook_backoff)
             delivery = Delivery(
-                "msg_" + secrets.token_hex(12), event, webhook["url"], webhook["id"], company_id,
-                webhook["secret"], json.dumps(body, separators=(",", ":")).encode(),
+                event, webhook["url"], body, webhook["secret"], retry,
+                meta={"webhook_id": webhook["id"], "company_id": company_id},
+                id="msg_" + secrets.token_hex(12),
             )  # fmt: skip
-            with self._lock:
-                self.log.append(delivery)
             out.append(delivery)
-            if self.traffic.drop_message():
-                delivery.state = "dropped"
-            else:
-                self._schedule(delivery)
+        held = _held.get()
+        if held is not None:
+            held.extend(out)
+            with self._lock:
+                self._held += len(out)
+        else:
+            for delivery in out:
+                self.dispatcher.submit(delivery)
         return out
 
-    async def start(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._gate = asyncio.Semaphore(MAX_IN_FLIGHT)
-        timeout = httpx.Timeout(self.settings.webhook_timeout, pool=None)
-        self._client = httpx.AsyncClient(verify=False, follow_redirects=False, timeout=timeout)
-        waiting, self._waiting = self._waiting, []
-        for delivery in waiting:
-            self._spawn(delivery)
-
-    async def stop(self) -> None:
-        self._cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._client is not None:
-            await self._client.aclose()
-        self._loop = self._client = None
-
-    def reset(self) -> None:
-        """Forget the log and abandon messages still being retried."""
-        with self._lock:
-            self.log.clear()
-            self._waiting.clear()
-        if self._loop is not None and not self._loop.is_closed():
-            self._in_loop(self._cancel)
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """Send the messages published inside only when it ends: the gateway wraps each
+        API call in it, so a receiver never hears of a change before the caller has the
+        answer (a subscriber learns its signing secret from the answer)."""
+        token = _held.set([])
+        try:
+            yield
+        finally:
+            held = _held.get() or []
+            _held.reset(token)
+            for delivery in held:
+                self.dispatcher.submit(delivery)
+            with self._lock:
+                self._held -= len(held)
 
     def pending(self) -> int:
+        """Messages not settled yet, those held for an answer being sent included."""
         with self._lock:
-            return sum(d.state == "pending" for d in self.log)
+            held = self._held
+        return held + self.dispatcher.pending()
 
     def wait_idle(self, timeout: float = 10.0) -> None:
-        """Block (in a test thread) until no message is pending; TimeoutError otherwise."""
+        """Block until no message is pending; TimeoutError otherwise."""
         deadline = time.monotonic() + timeout
         while self.pending():
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{self.pending()} webhook messages still pending")
             time.sleep(0.01)
 
+    def reset(self) -> None:
+        """Forget the log and abandon messages still being retried."""
+        self.dispatcher.clear()
+
+    def stop(self) -> None:
+        self.dispatcher.stop()
+
     def dump(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [d.dump() for d in self.log]
-
-    def _schedule(self, delivery: Delivery) -> None:
-        if self._loop is None or self._loop.is_closed():
-            self._waiting.append(delivery)
-        else:
-            self._in_loop(lambda: self._spawn(delivery))
-
-    def _in_loop(self, call: Callable[[], None]) -> None:
-        loop = self._loop
-        if loop is None:
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            call()
-        else:
-            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                loop.call_soon_threadsafe(call)
-
-    def _spawn(self, delivery: Delivery) -> None:
-        if self._loop is None:
-            self._waiting.append(delivery)
-            return
-        task = self._loop.create_task(self._deliver(delivery))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def _cancel(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-
-    async def _deliver(self, delivery: Delivery) -> None:
-        attempts = self.settings.webhook_attempts
-        try:
-            for attempt in range(1, attempts + 1):
-                wait = self.settings.webhook_backoff * 2 ** (attempt - 1)
-                status, retry_after = await self._attempt(delivery)
-                delivery.attempts = attempt
-                if status is not None and 200 <= status < 300:
-                    delivery.state = "delivered"
-                    return
-                if status == 410 or attempt == attempts:
-                    break
-                await asyncio.sleep(max(wait, min(retry_after or 0.0, 60.0)))
-            delivery.state = "failed"
-        except asyncio.CancelledError:
-            delivery.state = "failed"
-            delivery.last_error = delivery.last_error or "cancelled"
-            raise
-
-    async def _attempt(self, delivery: Delivery) -> tuple[int | None, float | None]:
-        if self._client is None or self._gate is None:
-            raise RuntimeError("the dispatcher is not running")
-        # Wall time, not the simulator's clock: receivers check it against theirs (±5 min).
-        stamp = int(time.time())
-        headers = {
-            "content-type": "application/json",
-            "user-agent": USER_AGENT,
-            "webhook-id": delivery.message_id,
-            "webhook-timestamp": str(stamp),
-            "webhook-signature": sign(delivery.secret, delivery.message_id, stamp, delivery.body),
-        }
-        try:
-            async with self._gate:
-                response = await self._client.post(
-                    delivery.url,
-                    content=delivery.body,
-                    headers=headers,
-                    timeout=httpx.Timeout(self.settings.webhook_timeout, pool=None),
-                )
-        except httpx.HTTPError as exc:
-            delivery.last_status, delivery.last_error = None, f"{type(exc).__name__}: {exc}"
-            return None, None
-        delivery.last_status, delivery.last_error = response.status_code, None
-        return response.status_code, _seconds(response.headers.get("retry-after"))
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
+        return [dump(d) for d in self.dispatcher.snapshot()]

@@ -48,3 +48,10 @@ def test_demo_stays_up_and_every_url_it_prints_answers() -> None:
     finally:
         demo.send_signal(signal.SIGINT)
         demo.communicate(timeout=30)  # reads the rest and closes the pipe
+
+
+def test_the_engine_finds_the_demo_through_its_entry_point() -> None:
+    from engine.commands.demo import load_demo
+    from simulators.demo import run
+
+    assert load_demo() is run

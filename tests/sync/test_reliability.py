@@ -9,7 +9,7 @@ import asyncio
 from collections import Counter
 
 from engine.sync import SyncEngine
-from simulators.suite_knobs import Burst, Faults
+from simulators.kit.faults import Burst, Faults
 from simulators.world import TENANT, World
 
 JOBS, PER_JOB = 40, 50  # 2,000 applications
@@ -22,7 +22,7 @@ def test_two_thousand_applications_converge_through_faults(world: World) -> None
     )  # fmt: skip
     expected = {str(a["id"]) for a in world.greenhouse.applications.values()}
     assert len(expected) == JOBS * PER_JOB
-    world.suite.traffic.set_faults(
+    world.suite.faults.set(
         Faults(error_rate=0.2, burst_429=Burst(every=400, length=3, retry_after=1), seed=7,
                lost_responses=0.05)
     )  # fmt: skip
@@ -44,8 +44,8 @@ def test_two_thousand_applications_converge_through_faults(world: World) -> None
     assert len(projects) == JOBS and max(projects.values()) == 1, "duplicate projects"
     candidates = Counter(c["external_id"] for c in company.candidates.values())
     assert len(candidates) == JOBS * PER_JOB and max(candidates.values()) == 1
-    faults = world.suite.traffic
-    assert faults.faults.error_rate == 0.2  # the faults were on throughout
+    faults = world.suite.faults
+    assert faults.settings.error_rate == 0.2  # the faults were on throughout
 
 
 RATED = 20

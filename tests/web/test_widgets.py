@@ -20,8 +20,8 @@ from engine.paths import MAPPINGS_DIR
 from engine.sync import SyncEngine
 from engine.web.app import create_app
 from engine.web.pages import EmbedTokens, render
+from simulators.kit.faults import Faults
 from simulators.serving import LoopbackServer
-from simulators.suite_knobs import Faults
 from simulators.world import TENANT, World
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -138,11 +138,11 @@ def test_a_widget_without_a_button_refuses_a_post(site: Site) -> None:
 
 
 def test_when_the_suite_fails_nothing_is_lost_and_the_page_says_why(site: Site) -> None:
-    site.world.suite.traffic.set_faults(Faults(error_rate=1.0))
+    site.world.suite.faults.set(Faults(error_rate=1.0))
     failed = httpx.post(site.widget_url(site.app["id"]), timeout=60)
     assert failed.status_code == 502 and "Nothing was sent" in failed.text
     assert 'role="alert"' in failed.text
-    site.world.suite.traffic.reset()
+    site.world.suite.faults.reset()
     retried = httpx.post(site.widget_url(site.app["id"]))
     assert retried.status_code == 303 and len(site.invitations()) == 1
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from engine.store.inbox import Inbox
 from engine.web.app import create_app
 from engine.work.worker import Worker
+from simulators.kit.faults import Faults
 from simulators.serving import LoopbackServer
-from simulators.suite_knobs import Faults
 from simulators.world import World
 from tests.web.test_webhooks import greenhouse_post
 
@@ -26,7 +26,7 @@ def test_a_slow_batch_keeps_its_events_until_it_is_done(tmp_path: Path, database
             for n, job in enumerate(jobs):
                 body = {"action": "job_created", "payload": {"job": {"id": job["id"]}}}
                 assert greenhouse_post(server.url, world.hook_secret, body, f"slow-{n}").is_success
-        world.suite.traffic.set_faults(Faults(latency_ms=500))
+        world.suite.faults.set(Faults(latency_ms=500))
         working = Worker(runtime, Inbox(runtime.engine, lease=LEASE), name="slow")
         other = Inbox(runtime.engine, lease=LEASE)
         taken: list[int] = []

@@ -1,0 +1,25 @@
+"""The ATS simulators that ship, in one list: the world and the demo use every one.
+
+    from simulators.registry import SIMULATORS, simulator
+    simulator("greenhouse").create_app()
+
+Adding an ATS simulator is one folder (``simulators/<name>/``, built on
+``simulators.kit``, with a class satisfying ``simulators.kit.protocol.AtsSimulator``),
+one line here, and its test.
+"""
+
+from __future__ import annotations
+
+from simulators.greenhouse.simulator import Greenhouse
+from simulators.kit.protocol import AtsSimulator
+
+SIMULATORS: list[AtsSimulator] = [Greenhouse()]
+
+
+def simulator(name: str) -> AtsSimulator:
+    """The shipped simulator of the ATS spec ``name``; KeyError names the known ones."""
+    for candidate in SIMULATORS:
+        if candidate.name == name:
+            return candidate
+    known = sorted(s.name for s in SIMULATORS)
+    raise KeyError(f"no ATS simulator {name!r}; the shipped ones are {known}")
