@@ -12,11 +12,14 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
+from typing import Any
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from engine.dsl import model
 from engine.errors import ConnectorError
 from engine.metrics import Metrics
 from engine.store.inbox import Inbox
@@ -49,14 +52,33 @@ async def _body(request: Request, limit: int) -> bytes | None:
 SECRET_TTL = 30.0  # how long a verifier is reused before its secret is read again
 
 
-def webhook_routes(runtime: Runtime, inbox: Inbox, metrics: Metrics | None = None) -> list[Route]:
-    metrics = metrics or Metrics()
-    verifiers: dict[tuple[str, str], tuple[float, Source, Verifier]] = {}
+@dataclass(frozen=True)
+class Answer:
+    """A response and its outcome, which only the metrics see: a sender learns nothing
+    of Connector's inner workings from the headers (``accepted``, ``duplicate``,
+    ``ignored``, ``handshake``, or ``refused`` for every error answer)."""
 
-    def endpoint(tenant: TenantRuntime, route: str) -> tuple[Source, Verifier] | None:
+    response: Response
+    outcome: str = "refused"
+
+
+def _refused(status: int, message: str) -> Answer:
+    return Answer(_error(status, message))
+
+
+class WebhookReceiver:
+    """``POST /hooks/{tenant}/{route}``: verify, then store in the inbox, then answer."""
+
+    def __init__(self, runtime: Runtime, inbox: Inbox, metrics: Metrics) -> None:
+        self.runtime = runtime
+        self.inbox = inbox
+        self.metrics = metrics
+        self.verifiers: dict[tuple[str, str], tuple[float, Source, Verifier]] = {}
+
+    def endpoint(self, tenant: TenantRuntime, route: str) -> tuple[Source, Verifier] | None:
         """The route's source and verifier, built once per ``SECRET_TTL`` (a secret
         read from the database, the environment and templates is not per request)."""
-        cached = verifiers.get((tenant.id, route))
+        cached = self.verifiers.get((tenant.id, route))
         if cached is not None and time.monotonic() - cached[0] < SECRET_TTL:
             return cached[1], cached[2]
         source = sources(tenant).get(route)
@@ -67,68 +89,84 @@ def webhook_routes(runtime: Runtime, inbox: Inbox, metrics: Metrics | None = Non
             template.render(secrets=source.secrets, tenant=tenant.id) if template else ""
         )
         verifier = make_verifier(source.hook.signature, secret)
-        verifiers[(tenant.id, route)] = (time.monotonic(), source, verifier)
+        self.verifiers[(tenant.id, route)] = (time.monotonic(), source, verifier)
         return source, verifier
 
-    async def receive(request: Request) -> Response:
-        response = await _receive(request)
-        outcome = response.headers.get("x-connector-outcome", "refused")
-        metrics.received.labels(
-            request.path_params["tenant"], request.path_params["route"], outcome
+    async def handle(self, request: Request) -> Response:
+        """The route's endpoint: the answer, its outcome counted."""
+        answer = await self.receive(request)
+        self.metrics.received.labels(
+            request.path_params["tenant"], request.path_params["route"], answer.outcome
         ).inc()
-        return response
+        return answer.response
 
-    async def _receive(request: Request) -> Response:
+    async def receive(self, request: Request) -> Answer:
         tenant_id, route = request.path_params["tenant"], request.path_params["route"]
-        if tenant_id not in runtime.deployment.tenants:
-            return _error(404, f"unknown tenant {tenant_id!r}")
-        tenant = runtime.tenant(tenant_id)
+        if tenant_id not in self.runtime.deployment.tenants:
+            return _refused(404, f"unknown tenant {tenant_id!r}")
+        tenant = self.runtime.tenant(tenant_id)
         try:
-            found = endpoint(tenant, route)
+            found = self.endpoint(tenant, route)
         except ConnectorError as exc:
             log.error("tenant %s cannot receive webhooks: %s", tenant_id, exc)
-            return _error(503, "this tenant's webhook secrets are not configured")
+            return _refused(503, "this tenant's webhook secrets are not configured")
         if found is None:
-            return _error(404, f"no webhook route {route!r} for tenant {tenant_id!r}")
+            return _refused(404, f"no webhook route {route!r} for tenant {tenant_id!r}")
         source, verifier = found
-        hook = source.hook
+        context = await self._verified(request, source.hook, verifier)
+        if isinstance(context, Answer):
+            return context
+        return self._accept(tenant_id, route, source, context)
+
+    async def _verified(
+        self, request: Request, hook: model.Webhook, verifier: Verifier
+    ) -> dict[str, Any] | Answer:
+        """What the spec's expressions read (``headers`` and ``body``) of a request whose
+        body fits, is signed and is JSON; or the answer that refuses it."""
         try:
             body = await _body(request, hook.max_body_bytes)
         except ClientDisconnect:
-            return _error(400, "the request ended early")
+            return _refused(400, "the request ended early")
         if body is None:
-            return _error(413, f"body larger than {hook.max_body_bytes} bytes")
+            return _refused(413, f"body larger than {hook.max_body_bytes} bytes")
         headers = {k.lower(): v for k, v in request.headers.items()}
         try:
             verifier.verify(body, headers, now=time.time())
         except SignatureError as exc:
-            log.warning("tenant %s route %s: signature refused: %s", tenant_id, route, exc.message)
-            return _error(401, "signature verification failed")
+            tenant, route = request.path_params["tenant"], request.path_params["route"]
+            log.warning("tenant %s route %s: signature refused: %s", tenant, route, exc.message)
+            return _refused(401, "signature verification failed")
         try:
             parsed = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            return _error(400, "the body is not JSON")
-        context = {"headers": headers, "body": parsed}
+            return _refused(400, "the body is not JSON")
+        return {"headers": headers, "body": parsed}
+
+    def _accept(
+        self, tenant_id: str, route: str, source: Source, context: dict[str, Any]
+    ) -> Answer:
+        """A verified request: a handshake answered, an event stored, or one ignored."""
+        hook = source.hook
         if hook.handshake is not None and hook.handshake.when.search(context):
             shake = hook.handshake
             answer = shake.body.search(context) if shake.body is not None else {"ok": True}
             extra = {name: str(expr.search(context)) for name, expr in shake.headers.items()}
-            extra["X-Connector-Outcome"] = "handshake"
-            return JSONResponse(answer, status_code=shake.status, headers=extra)
+            return Answer(
+                JSONResponse(answer, status_code=shake.status, headers=extra), "handshake"
+            )
         event_id, event_type = hook.event_id.search(context), hook.event_type.search(context)
         if event_id in (None, "") or not isinstance(event_id, str | int):
-            return _error(400, "the event has no id")
+            return _refused(400, "the event has no id")
         event = event_of(hook, event_type)
         if event is None:
-            return JSONResponse(
-                {"status": "ignored", "event": str(event_type)},
-                headers={"X-Connector-Outcome": "ignored"},
-            )
+            return Answer(JSONResponse({"status": "ignored", "event": str(event_type)}), "ignored")
         record_id = event.id.search(context) if event.id is not None else None
         record_key = (
             f"{source.name}:{event.resource}:{record_id}" if record_id is not None else None
         )
-        stored = inbox.add(tenant_id, route, str(event_id), str(event_type), context, record_key)
+        stored = self.inbox.add(
+            tenant_id, route, str(event_id), str(event_type), context, record_key
+        )
         log.info(
             "tenant=%s route=%s event=%s id=%s stored=%s",
             tenant_id,
@@ -138,6 +176,9 @@ def webhook_routes(runtime: Runtime, inbox: Inbox, metrics: Metrics | None = Non
             stored,
         )
         outcome = "accepted" if stored else "duplicate"
-        return JSONResponse({"status": outcome}, headers={"X-Connector-Outcome": outcome})
+        return Answer(JSONResponse({"status": outcome}), outcome)
 
-    return [Route("/hooks/{tenant}/{route}", receive, methods=["POST"])]
+
+def webhook_routes(runtime: Runtime, inbox: Inbox, metrics: Metrics | None = None) -> list[Route]:
+    receiver = WebhookReceiver(runtime, inbox, metrics or Metrics())
+    return [Route("/hooks/{tenant}/{route}", receiver.handle, methods=["POST"])]

@@ -199,3 +199,37 @@ def test_metrics_count_events_and_show_the_inbox(served: tuple[World, str, Any])
         'connector_sync_seconds_count{tenant="acme"} 1.0',
     ):
         assert line in text, line
+
+
+def test_no_answer_tells_the_sender_connector_s_inner_outcome(
+    served: tuple[World, str, Any],
+) -> None:
+    """The outcome (accepted, duplicate, ignored, handshake, refused) is counted in the
+    metrics only; a sender sees the status and the body, no X-Connector-* header."""
+    world, url, _ = served
+    job = world.greenhouse.create_job(name="Quiet", status="open")
+    body = {"action": "job_created", "payload": {"job": {"id": job["id"]}}}
+    answers = {
+        "accepted": greenhouse_post(url, world.hook_secret, body, "q-1"),
+        "duplicate": greenhouse_post(url, world.hook_secret, body, "q-1"),
+        "ignored": greenhouse_post(
+            url, world.hook_secret, {"action": "offer_created", "payload": {}}, "q-2"
+        ),
+        "handshake": greenhouse_post(
+            url, world.hook_secret, {"action": "ping", "payload": {}}, "q-3"
+        ),
+        "refused": greenhouse_post(url, "wrong", body, "q-4"),
+    }
+    assert {name: answer.status_code for name, answer in answers.items()} == {
+        "accepted": 200, "duplicate": 200, "ignored": 200, "handshake": 200, "refused": 401,
+    }  # fmt: skip
+    for name, answer in answers.items():
+        leaked = [h for h in answer.headers if h.lower().startswith("x-connector")]
+        assert leaked == [], f"{name}: {leaked}"
+    text = httpx.get(f"{url}/metrics").text
+    for outcome in answers:
+        line = (
+            f'connector_webhooks_received_total{{outcome="{outcome}",route="greenhouse",'
+            'tenant="acme"} 1.0'
+        )
+        assert line in text, line
