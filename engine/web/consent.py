@@ -16,6 +16,7 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from cryptography.fernet import InvalidToken, MultiFernet
@@ -38,54 +39,49 @@ def pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def consent_routes(
-    suite_client: Callable[[str], ApiClient | None],
-    cipher: MultiFernet,
-    public_url: Callable[[Request], str],
-    allowed: Callable[[Request, str], str | None],
-) -> list[Route]:
-    """Routes for the consent flow. ``suite_client(tenant)`` is None for unknown tenants;
+class ConsentFlow:
+    """The two steps of the flow. ``suite_client(tenant)`` is None for unknown tenants;
     ``allowed(request, tenant)`` returns why a start is refused, or None: only an admin
     with a start link (``connector consent-url``) may connect a tenant's account."""
 
+    def __init__(
+        self,
+        suite_client: Callable[[str], ApiClient | None],
+        cipher: MultiFernet,
+        public_url: Callable[[Request], str],
+        allowed: Callable[[Request, str], str | None],
+    ) -> None:
+        self.suite_client = suite_client
+        self.cipher = cipher
+        self.public_url = public_url
+        self.allowed = allowed
+
+    @staticmethod
     def strategy(client: ApiClient) -> OAuth2AuthorizationCode | None:
         auth = client.auth
         return auth if isinstance(auth, OAuth2AuthorizationCode) else None
 
-    def redirect_uri(request: Request, tenant: str) -> str:
-        return f"{public_url(request).rstrip('/')}/oauth/{tenant}/callback"
+    def redirect_uri(self, request: Request, tenant: str) -> str:
+        return f"{self.public_url(request).rstrip('/')}/oauth/{tenant}/callback"
 
-    async def start(request: Request) -> Response:
+    async def start(self, request: Request) -> Response:
         tenant = request.path_params["tenant"]
-        client = suite_client(tenant)
+        client = self.suite_client(tenant)
         if client is None:
             return message_page("Unknown tenant", f"No tenant named {tenant!r} is configured.", 404)
-        refused = allowed(request, tenant)
+        refused = self.allowed(request, tenant)
         if refused is not None:
             await client.aclose()
             return message_page("Not allowed", refused, 403)
         async with client:
-            auth = strategy(client)
+            auth = self.strategy(client)
             if auth is None:
                 return message_page(
                     "Nothing to connect", "This tenant does not sign in with OAuth.", 400
                 )
-            verifier, challenge = pkce_pair()
             nonce = secrets.token_urlsafe(16)
-            sealed = {"tenant": tenant, "verifier": verifier, "nonce": nonce}
-            state = cipher.encrypt(json.dumps(sealed).encode()).decode()
-            query = {
-                "response_type": "code",
-                "client_id": client.render(auth.spec.client_id),
-                "redirect_uri": redirect_uri(request, tenant),
-                "state": state,
-            }
-            if auth.spec.scopes:
-                query["scope"] = " ".join(auth.spec.scopes)
-            if auth.spec.pkce:
-                query |= {"code_challenge": challenge, "code_challenge_method": "S256"}
-            target = auth.ctx.url("authorize_url", auth.spec.authorize_url)
-        response = RedirectResponse(f"{target}?{urlencode(query)}", status_code=302)
+            target = self._consent_url(request, tenant, client, auth, nonce)
+        response = RedirectResponse(target, status_code=302)
         response.set_cookie(
             COOKIE,
             nonce,
@@ -97,8 +93,34 @@ def consent_routes(
         )
         return response
 
-    async def callback(request: Request) -> Response:
-        tenant = request.path_params["tenant"]
+    def _consent_url(
+        self,
+        request: Request,
+        tenant: str,
+        client: ApiClient,
+        auth: OAuth2AuthorizationCode,
+        nonce: str,
+    ) -> str:
+        """The provider's consent page, with the sealed state and the PKCE challenge."""
+        verifier, challenge = pkce_pair()
+        sealed = {"tenant": tenant, "verifier": verifier, "nonce": nonce}
+        state = self.cipher.encrypt(json.dumps(sealed).encode()).decode()
+        query = {
+            "response_type": "code",
+            "client_id": client.render(auth.spec.client_id),
+            "redirect_uri": self.redirect_uri(request, tenant),
+            "state": state,
+        }
+        if auth.spec.scopes:
+            query["scope"] = " ".join(auth.spec.scopes)
+        if auth.spec.pkce:
+            query |= {"code_challenge": challenge, "code_challenge_method": "S256"}
+        target = auth.ctx.url("authorize_url", auth.spec.authorize_url)
+        return f"{target}?{urlencode(query)}"
+
+    def _sealed(self, request: Request, tenant: str) -> dict[str, Any] | Response:
+        """The state the start sealed, checked against this tenant and browser; or the
+        page that refuses the callback."""
         params = request.query_params
         if "error" in params:
             reason = params.get("error_description") or params["error"]
@@ -106,7 +128,9 @@ def consent_routes(
                 "Not connected", f"The suite refused the connection: {reason}.", 400
             )
         try:
-            sealed = json.loads(cipher.decrypt(params.get("state", "").encode(), ttl=STATE_TTL))
+            sealed = json.loads(
+                self.cipher.decrypt(params.get("state", "").encode(), ttl=STATE_TTL)
+            )
         except (InvalidToken, ValueError):
             return message_page(
                 "Not connected", "The sign-in link expired or was altered; start again.", 400
@@ -115,11 +139,19 @@ def consent_routes(
             return message_page(
                 "Not connected", "This sign-in was started in another browser; start again.", 403
             )
-        client = suite_client(tenant)
+        return dict(sealed)
+
+    async def callback(self, request: Request) -> Response:
+        tenant = request.path_params["tenant"]
+        params = request.query_params
+        sealed = self._sealed(request, tenant)
+        if isinstance(sealed, Response):
+            return sealed
+        client = self.suite_client(tenant)
         if client is None:
             return message_page("Unknown tenant", f"No tenant named {tenant!r} is configured.", 404)
         async with client:
-            auth = strategy(client)
+            auth = self.strategy(client)
             if auth is None or not params.get("code"):
                 return message_page(
                     "Not connected", "The callback carried no authorization code.", 400
@@ -127,7 +159,7 @@ def consent_routes(
             try:
                 await auth.exchange_code(
                     params["code"],
-                    redirect_uri(request, tenant),
+                    self.redirect_uri(request, tenant),
                     sealed["verifier"] if auth.spec.pkce else None,
                 )
             except ConnectorError as exc:
@@ -136,7 +168,16 @@ def consent_routes(
         response.delete_cookie(COOKIE, path=f"/oauth/{tenant}")
         return response
 
+
+def consent_routes(
+    suite_client: Callable[[str], ApiClient | None],
+    cipher: MultiFernet,
+    public_url: Callable[[Request], str],
+    allowed: Callable[[Request, str], str | None],
+) -> list[Route]:
+    """``GET /oauth/{tenant}/start`` and ``GET /oauth/{tenant}/callback`` (``ConsentFlow``)."""
+    flow = ConsentFlow(suite_client, cipher, public_url, allowed)
     return [
-        Route("/oauth/{tenant}/start", start, methods=["GET"]),
-        Route("/oauth/{tenant}/callback", callback, methods=["GET"]),
+        Route("/oauth/{tenant}/start", flow.start, methods=["GET"]),
+        Route("/oauth/{tenant}/callback", flow.callback, methods=["GET"]),
     ]
