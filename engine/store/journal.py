@@ -28,6 +28,7 @@ from engine.store.tables import audit, sync_runs
 
 CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
 DETAIL = 2000  # characters of detail kept per entry
+_INSERT = insert(audit)
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,8 @@ class AuditEntry:
 def write_entries(conn: Connection, tenant: str, entries: Iterable[AuditEntry]) -> None:
     """Insert entries on ``conn``, inside the caller's transaction: one statement for all."""
     rows = [entry.row(tenant) for entry in entries]
-    if rows:
-        conn.execute(insert(audit), rows)
+    if rows:  # one row is a plain execute, cheaper than the executemany path
+        conn.execute(_INSERT, rows[0] if len(rows) == 1 else rows)
 
 
 class Journal:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Engine, and_, delete, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.store.journal import AuditEntry, write_entries
@@ -30,6 +30,11 @@ from engine.store.tables import cursors, links
 
 Side = Literal["ats", "suite"]
 CHUNK = 500  # ids per IN (...) query, well under every database's parameter limit
+
+# Built once, values passed at execution: ``insert(...).values(**row)`` makes a new
+# statement per call, whose cache key costs several times the insert itself.
+_INSERT = insert(links)
+_UPDATE = update(links).where(links.c.id == bindparam("link_id"))
 
 
 def fingerprint(payload: Mapping[str, Any]) -> str:
@@ -130,7 +135,7 @@ class LinkStore:
         }
         try:
             with self.engine.begin() as conn:
-                inserted = conn.execute(insert(links).values(**values)).inserted_primary_key
+                inserted = conn.execute(_INSERT, values).inserted_primary_key
                 new_id = inserted[0] if inserted else 0
                 write_entries(conn, self.tenant, [audit] if audit else [])
         except IntegrityError:
@@ -163,15 +168,17 @@ class LinkStore:
         """Record what was just written to ``side`` through this link (and its new
         ``status``, when given); ``audit`` goes in the same transaction."""
         merged = {**(link.payload(side) or {}), **payload}
-        values: dict[str, Any] = {f"{side}_payload": json.dumps(merged, default=str)}
+        values: dict[str, Any] = {
+            "link_id": link.id,
+            f"{side}_payload": json.dumps(merged, default=str),
+            "updated_at": time.time(),
+        }
         if side == "suite":
             values["fingerprint"] = fingerprint(merged)
         if status is not None:
             values["status"] = status
         with self.engine.begin() as conn:
-            conn.execute(
-                update(links).where(links.c.id == link.id).values(updated_at=time.time(), **values)
-            )
+            conn.execute(_UPDATE, values)
             write_entries(conn, self.tenant, [audit] if audit else [])
 
     def remove(self, link: Link, *, audit: AuditEntry | None = None) -> None:

@@ -3,13 +3,13 @@
 Per page of source records: ``when`` and echo suppression (``pages.py``), then refs,
 syncing what they point to first (``refs.py``), then ``fields``, then one batched link
 lookup; each record is then created and linked, updated when its owned fields changed,
-or skipped (``decisions.py``), and the writer carries that out (``writers.py``: a live
-one writes, a plan's lists). A failure on one record is recorded with its reason and
+or skipped (``decisions.py``), and the writer carries that out (``writers.py``: the live
+writer writes, the plan writer only lists). A failure on one record is recorded with its reason and
 never stops the others.
 
 Every kind of sync work comes in through this class's public methods:
 
-    summary = await SyncEngine(tenant, engine).run(full=True)          # CLI, polls
+    summary = await SyncEngine(tenant, engine).run(full=True)          # CLI, worker's polls
     summary = await SyncEngine(tenant, engine, writer=PlanWriter).run()  # connector plan
     summary = await SyncEngine(tenant, engine).run_one(                 # a widget's button
         "applications_to_invitations", 3001, trigger="widget:invite")
@@ -49,6 +49,9 @@ RETRY_DELAY = 0.5
 
 
 class SyncEngine:
+    """One session of sync work for one tenant: its clients, its summary, and the
+    records in flight. Make one per run (or per batch of events), not one per process."""
+
     def __init__(
         self,
         tenant: TenantRuntime,
@@ -66,7 +69,7 @@ class SyncEngine:
         self.writer = writer(self.clients, self.links, Journal(engine, tenant.id))
         self.on_step = on_step  # a progress callback, called with each Step
         self._opened: list[list[Side]] = []  # per ``async with``: the clients it opened
-        self._cursors: dict[str, str] = {}  # committed at the end of a run, see _commit
+        self._cursors: dict[str, str] = {}  # committed at the end of a run, see _commit_cursors
         self._inflight = InFlight()
         self._slots = asyncio.Semaphore(CONCURRENCY)
 

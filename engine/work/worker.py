@@ -101,13 +101,13 @@ class Worker:
                 self._fail(event, str(exc))
             return
         sync = SyncEngine(tenant, self.runtime.engine)
-        by_record: dict[str, list[Event]] = defaultdict(list)
+        lanes: dict[str, list[Event]] = defaultdict(list)
         for event in events:  # claim() hands out one event per record at a time
-            by_record[_lane(event)].append(event)
+            lanes[_lane(event)].append(event)
         try:
             async with sync:  # one pair of clients for the whole batch
                 await asyncio.gather(
-                    *(self._in_order(sync, tenant, evs) for evs in by_record.values())
+                    *(self._in_order(sync, tenant, evs) for evs in lanes.values())
                 )
         except Exception as exc:  # the tenant's clients could not even be made
             log.error("tenant=%s batch failed: %s", tenant_id, exc)
