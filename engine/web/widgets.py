@@ -6,6 +6,13 @@ through the flow the action names, and answers with the widget again and a messa
 saying what happened. A button asks first: ``?confirm=1`` shows the question and the
 form that posts. Both are authorised alike, by Connector's signed token or by the
 ATS-signed context the spec declares; a post must also come from Connector's own page.
+
+    routes = embed_routes(runtime, EmbedTokens.from_secret(key), TTLCache(), ClientPool())
+    # GET  /embed/acme/candidate_invite/77?token=…            -> 200, the widget
+    # POST /embed/acme/candidate_invite/77?token=… (the form) -> 303 …&notice=done
+
+The widget's data is fetched by ``engine.web.embed_data``; ``/links/…`` are
+``engine.web.quick_links``.
 """
 
 from __future__ import annotations
@@ -16,17 +23,16 @@ import weakref
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from jinja2 import TemplateError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from engine.client.api import ApiClient
-from engine.dsl.spec import Embed, EmbedData
+from engine.dsl.spec import Embed, EmbedAction
 from engine.errors import ConnectorError
 from engine.store.links import Link, LinkStore
 from engine.sync import Step, Summary, SyncEngine
 from engine.tenants import Runtime, TenantRuntime, expand_env
+from engine.web.embed_data import ClientPool, fetch
 from engine.web.pages import (
     EmbedTokens,
     TokenError,
@@ -36,8 +42,10 @@ from engine.web.pages import (
     message_page,
     render,
 )
+from engine.web.quick_links import quick_link_routes
 
-LIST_LIMIT = 200
+__all__ = ["ClientPool", "WidgetRoutes", "embed_routes"]
+
 NOTICES = {
     "done": ("success", "Done."),
     "already": ("info", "This record is in the suite already; nothing was sent again."),
@@ -67,82 +75,25 @@ class _Target:
         return self.tenant.config.frame_origins
 
 
-async def _fetch(
-    clients: ClientPool,
-    cache: TTLCache,
-    tenant: TenantRuntime,
-    data: EmbedData,
-    context: dict[str, Any],
-) -> Any:
-    secrets = tenant.suite_secrets() if data.side == "suite" else tenant.ats_secrets()
-    context = {**context, "tenant": tenant.id, "secrets": secrets}
-    base = (tenant.id, data.side, data.resource)
-    try:
-        if data.id is not None:
-            key: tuple[Any, ...] = (*base, "id", data.id.render(**context))
-            wanted = [key[4]]
-        elif data.parent_id is not None:
-            key = (*base, "parent", data.parent_id.render(**context))
-            wanted = [key[4]]
-        else:
-            params = {k: v.render(**context) for k, v in data.params.items()}
-            key = (*base, "list", tuple(sorted(params.items())))
-            wanted = list(params.values())
-    except TemplateError:  # it reads a field an earlier item lacks: there is nothing to fetch
-        wanted = [""]
-    if any(v in ("", "None") for v in wanted):
-        # it points at nothing yet (a record not in the suite, a null field): asking
-        # with an empty filter could list every record instead
-        return None if data.id is not None else []
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    client = clients.get(tenant, data.side)
-    value: Any
-    if key[3] == "id":
-        value = await client.get(data.resource, key[4])
-    else:
-        value = []
-        parent = key[4] if key[3] == "parent" else None
-        query = dict(key[4]) if key[3] == "list" else None
-        async for record in client.list(data.resource, parent_id=parent, params=query):
-            value.append(record)
-            if len(value) >= LIST_LIMIT:
-                break
-    cache.put(key, value)
-    return value
+LOCKS = weakref.WeakValueDictionary[tuple[str, str, str], asyncio.Lock]
 
 
-class ClientPool:
-    """One API client per tenant and side, kept open across widget renders: a client
-    made per render cost more than the suite calls it made (TLS setup, a new connection
-    each time). ``aclose`` when the server stops."""
+class WidgetRoutes:
+    """A widget shown (``widget``) and its button pressed (``press``), both through
+    ``resolve``: the tenant, the widget and the record, authorised."""
 
-    def __init__(self) -> None:
-        self.open: dict[tuple[str, str], ApiClient] = {}
+    def __init__(
+        self, runtime: Runtime, tokens: EmbedTokens, cache: TTLCache, clients: ClientPool
+    ) -> None:
+        self.runtime = runtime
+        self.tokens = tokens
+        self.cache = cache
+        self.clients = clients
+        # one lock per record being pressed, gone once no press holds or awaits it
+        self.locks: LOCKS = weakref.WeakValueDictionary()
 
-    def get(self, tenant: TenantRuntime, side: str) -> ApiClient:
-        client = self.open.get((tenant.id, side))
-        if client is None:
-            client = tenant.suite_client() if side == "suite" else tenant.ats_client()
-            self.open[(tenant.id, side)] = client
-        return client
-
-    async def aclose(self) -> None:
-        clients, self.open = list(self.open.values()), {}
-        for client in clients:
-            await client.aclose()
-
-
-def embed_routes(
-    runtime: Runtime, tokens: EmbedTokens, cache: TTLCache, clients: ClientPool
-) -> list[Route]:
-    # one lock per record being pressed, gone once no press holds or awaits it
-    locks: weakref.WeakValueDictionary[tuple[str, str, str], asyncio.Lock] = (
-        weakref.WeakValueDictionary()
-    )
-
-    def resolve(request: Request) -> _Target | Response:
+    def resolve(self, request: Request) -> _Target | Response:
+        runtime = self.runtime
         tenant_id = request.path_params["tenant"]
         name, ats_id = request.path_params["widget"], request.path_params["ats_id"]
         if tenant_id not in runtime.deployment.tenants:
@@ -153,7 +104,7 @@ def embed_routes(
         if embed is None:
             return message_page("Not found", f"There is no widget named {name!r}.", 404, origins)
         try:
-            authorise(request, tenant, name, embed, ats_id)
+            self.authorise(request, tenant, name, embed, ats_id)
         except TokenError as exc:
             return message_page("Not allowed", str(exc), exc.status, origins)
         links = LinkStore(runtime.engine, tenant_id)
@@ -164,25 +115,31 @@ def embed_routes(
         return _Target(tenant, name, embed, ats_id, link)
 
     def authorise(
-        request: Request, tenant: TenantRuntime, name: str, embed: Embed, ats_id: str
+        self, request: Request, tenant: TenantRuntime, name: str, embed: Embed, ats_id: str
     ) -> None:
         token = request.query_params.get("token")
         context = tenant.ats.embed_context
         if token is not None or context is None:
-            tokens.check(token or "", tenant.id, name, ats_id)
+            self.tokens.check(token or "", tenant.id, name, ats_id)
             return
         secret = context.secret.render(secrets=tenant.ats_secrets(), tenant=tenant.id)
         params = request.query_params.multi_items()
         check_context(context, secret, params, embed.entity, ats_id)
 
     async def show(
-        request: Request, target: _Target, notice: tuple[str, str] | None = None, status: int = 200
+        self,
+        request: Request,
+        target: _Target,
+        notice: tuple[str, str] | None = None,
+        status: int = 200,
     ) -> Response:
         ids = {"suite_id": target.link.suite_id if target.link else "", "ats_id": target.ats_id}
         values: dict[str, Any] = {}
         try:
             for var, data in target.embed.data.items():
-                values[var] = await _fetch(clients, cache, target.tenant, data, {**ids, **values})
+                values[var] = await fetch(
+                    self.clients, self.cache, target.tenant, data, {**ids, **values}
+                )
         except ConnectorError as exc:
             return message_page(
                 "The suite or the ATS did not answer", exc.message, 502, target.origins
@@ -195,45 +152,32 @@ def embed_routes(
                 "linked": target.link is not None,
                 "ats_id": target.ats_id,
                 "notice": {"kind": notice[0], "text": notice[1]} if notice else None,
-                "action": button(request, target),
+                "action": _button(request, target),
             },
         )
         return HTMLResponse(page, status_code=status, headers=headers(target.origins))
 
-    def button(request: Request, target: _Target) -> dict[str, Any] | None:
-        action = target.embed.action
-        if action is None:
-            return None
-        return {
-            "label": action.label,
-            "question": action.confirm or f"{action.label}?",
-            "confirming": request.query_params.get("confirm") == "1",
-            "ask_url": _query(request, "confirm", "notice", confirm="1"),
-            "post_url": _query(request, "confirm", "notice"),
-            "back_url": _query(request, "confirm", "notice"),
-        }
-
-    async def widget(request: Request) -> Response:
-        target = resolve(request)
+    async def widget(self, request: Request) -> Response:
+        target = self.resolve(request)
         if isinstance(target, Response):
             return target
         notice = NOTICES.get(request.query_params.get("notice", ""))
         action = target.embed.action
         if notice and notice[0] == "success":  # the URL says so; the table must agree
             notice = (notice[0], action.done or notice[1]) if action and target.link else None
-        return await show(request, target, notice)
+        return await self.show(request, target, notice)
 
-    def own_origins(request: Request) -> set[str]:
+    def own_origins(self, request: Request) -> set[str]:
         """This server as the browser sees it: as asked, and as configured behind a proxy."""
         found = {f"{request.url.scheme}://{request.url.netloc}"}
-        public = runtime.deployment.server.public_url
+        public = self.runtime.deployment.server.public_url
         if public:
-            parts = urlsplit(expand_env(public, runtime.env))
+            parts = urlsplit(expand_env(public, self.runtime.env))
             found.add(f"{parts.scheme}://{parts.netloc}")
         return found
 
-    async def press(request: Request) -> Response:
-        target = resolve(request)
+    async def press(self, request: Request) -> Response:
+        target = self.resolve(request)
         if isinstance(target, Response):
             return target
         action = target.embed.action
@@ -241,20 +185,34 @@ def embed_routes(
             return message_page("Not allowed", "This widget has no button.", 405, target.origins)
         origin = request.headers.get("origin")
         site = request.headers.get("sec-fetch-site", "same-origin")
-        if (origin is not None and origin not in own_origins(request)) or site != "same-origin":
+        if (
+            origin is not None and origin not in self.own_origins(request)
+        ) or site != "same-origin":
             message = "The button must be pressed on Connector's own page."
             return message_page("Not allowed", message, 403, target.origins)
+        summary = await self._press_once(target, action)
+        if summary is None:
+            return await self.show(request, target, NOTICES["already"])
+        return await self._pressed(request, target, action, summary)
+
+    async def _press_once(self, target: _Target, action: EmbedAction) -> Summary | None:
+        """The sync the press ran, or None when the record was in the suite already."""
         key = (target.tenant.id, action.flow, target.ats_id)
-        lock = locks.get(key)
+        lock = self.locks.get(key)
         if lock is None:
-            lock = locks[key] = asyncio.Lock()
+            lock = self.locks[key] = asyncio.Lock()
         async with lock:  # a double click sends one invitation (kept while anyone waits)
-            links = LinkStore(runtime.engine, target.tenant.id)
+            links = LinkStore(self.runtime.engine, target.tenant.id)
             found = links.lookup(target.embed.entity, "ats", [target.ats_id])
             target.link = found.get(target.ats_id)
-            summary = None if target.link else await act(target, action.flow, action.when)
-        if summary is None:
-            return await show(request, target, NOTICES["already"])
+            if target.link:
+                return None
+            return await _act(self.runtime, target, action.flow, action.when)
+
+    async def _pressed(
+        self, request: Request, target: _Target, action: EmbedAction, summary: Summary
+    ) -> Response:
+        """What the press did, told the recruiter: done (303 to the widget), or why not."""
         mine = [s for s in summary.steps if s.flow == action.flow and s.source_id == target.ats_id]
         step = (
             mine[-1]
@@ -265,7 +223,7 @@ def embed_routes(
             return RedirectResponse(_query(request, "confirm", "notice", notice="done"), 303)
         if step.action == "skip":
             text = f"Nothing was sent: this record does not qualify ({step.detail})."
-            return await show(request, target, ("error", text), 409)
+            return await self.show(request, target, ("error", text), 409)
         causes = [s.detail for s in summary.steps if s.action == "fail" and s is not step]
         why = "; ".join(
             [*causes, step.detail] if causes else [step.detail or "the suite refused it"]
@@ -273,57 +231,41 @@ def embed_routes(
         text = f"Nothing was sent: {why}."
         if step.transient and not causes:
             text += " Try again in a minute."
-        return await show(request, target, ("error", text), 502 if step.transient else 422)
+        return await self.show(request, target, ("error", text), 502 if step.transient else 422)
 
-    async def act(target: _Target, name: str, when: Any) -> Summary:
-        """Sync the widget's record through flow ``name``, its ``when`` replaced by the
-        button's: a person asking is the trigger. Recorded as a run of its own."""
-        flows = target.tenant.ats.sync
-        spec = dataclasses.replace(
-            target.tenant.ats, sync={**flows, name: dataclasses.replace(flows[name], when=when)}
-        )
-        sync = SyncEngine(target.tenant, runtime.engine, spec=spec)
-        return await sync.run_one(name, target.ats_id, trigger=f"widget:{target.name}")
 
-    async def quick_link(request: Request) -> Response:
-        tenant_id = request.path_params["tenant"]
-        entity, ats_id = request.path_params["entity"], request.path_params["ats_id"]
-        if tenant_id not in runtime.deployment.tenants:
-            return message_page("Not found", "This company is not set up in Connector.", 404)
-        tenant = runtime.tenant(tenant_id)
-        flow = next(
-            (
-                f
-                for f in tenant.ats.sync.values()
-                if f.link_entity == entity and f.direction == "to_suite"
-            ),
-            None,
-        )
-        template = tenant.suite.deep_links.get(flow.target) if flow else None
-        if flow is None or template is None:
-            return message_page(
-                "Not found", f"Connector has no suite page for {entity!r} records.", 404
-            )
-        link = LinkStore(runtime.engine, tenant_id).lookup(entity, "ats", [ats_id]).get(ats_id)
-        if link is None:
-            return message_page(
-                "Not in the suite yet",
-                f"This {entity} has not reached the suite yet; try again in a minute.",
-                404,
-            )
-        suite_conf = runtime.deployment.suite
-        public = (
-            expand_env(suite_conf.public_url, runtime.env)
-            if suite_conf and suite_conf.public_url
-            else ""
-        )
-        target = template.render(
-            suite_id=link.suite_id, ats_id=ats_id, public_url=public, tenant=tenant_id
-        )
-        return RedirectResponse(target, status_code=302)
+def _button(request: Request, target: _Target) -> dict[str, Any] | None:
+    action = target.embed.action
+    if action is None:
+        return None
+    return {
+        "label": action.label,
+        "question": action.confirm or f"{action.label}?",
+        "confirming": request.query_params.get("confirm") == "1",
+        "ask_url": _query(request, "confirm", "notice", confirm="1"),
+        "post_url": _query(request, "confirm", "notice"),
+        "back_url": _query(request, "confirm", "notice"),
+    }
 
+
+async def _act(runtime: Runtime, target: _Target, name: str, when: Any) -> Summary:
+    """Sync the widget's record through flow ``name``, its ``when`` replaced by the
+    button's: a person asking is the trigger. Recorded as a run of its own."""
+    flows = target.tenant.ats.sync
+    spec = dataclasses.replace(
+        target.tenant.ats, sync={**flows, name: dataclasses.replace(flows[name], when=when)}
+    )
+    sync = SyncEngine(target.tenant, runtime.engine, spec=spec)
+    return await sync.run_one(name, target.ats_id, trigger=f"widget:{target.name}")
+
+
+def embed_routes(
+    runtime: Runtime, tokens: EmbedTokens, cache: TTLCache, clients: ClientPool
+) -> list[Route]:
+    """The widget routes and the quick-setup links."""
+    widgets = WidgetRoutes(runtime, tokens, cache, clients)
     return [
-        Route("/embed/{tenant}/{widget}/{ats_id}", widget, methods=["GET"]),
-        Route("/embed/{tenant}/{widget}/{ats_id}", press, methods=["POST"]),
-        Route("/links/{tenant}/{entity}/{ats_id}", quick_link, methods=["GET"]),
+        Route("/embed/{tenant}/{widget}/{ats_id}", widgets.widget, methods=["GET"]),
+        Route("/embed/{tenant}/{widget}/{ats_id}", widgets.press, methods=["POST"]),
+        *quick_link_routes(runtime),
     ]

@@ -233,29 +233,3 @@ def test_a_link_from_the_suite_that_is_not_http_is_not_made_a_link() -> None:
         )
         assert ("Watch the recorded answers" in page) is shown, url
         assert "javascript:" not in page.lower() and "data:" not in page
-
-
-def test_a_list_without_filters_is_fetched_and_an_empty_filter_is_not(tmp_path: Path) -> None:
-    from engine.dsl.expressions import Template
-    from engine.dsl.spec import EmbedData
-    from engine.web.pages import TTLCache
-    from engine.web.widgets import ClientPool, _fetch
-
-    with World(tmp_path) as world:
-        _world_with_an_application(world)
-        tenant = world.runtime().tenant(TENANT)
-        pool, cache = ClientPool(), TTLCache()
-
-        async def fetch(data: EmbedData) -> Any:
-            try:
-                return await _fetch(pool, cache, tenant, data, {"suite_id": "", "ats_id": "1"})
-            finally:
-                await pool.aclose()
-
-        projects = asyncio.run(fetch(EmbedData(resource="project")))
-        assert [p["name"] for p in projects] == ["Data Engineer"]
-        unfiltered = EmbedData(
-            resource="rating", params={"invitation_id": Template.compile("{{ suite_id }}")}
-        )
-        assert asyncio.run(fetch(unfiltered)) == []
-        assert cache.misses == 1  # the empty filter never reached the suite
