@@ -56,21 +56,60 @@ DATA_PAYLOADS = [
 ]
 
 
-@pytest.mark.parametrize("payload", SPEC_PAYLOADS)
-def test_spec_template_payloads_are_rejected(payload: str) -> None:
-    allowed = {"secrets", "tenant", "id", "since"}
+# Spec strings that try the same tricks but that the sandbox renders as plain text:
+# they reach the leak check with real output, so that check is known to run.
+INERT_PAYLOADS = {
+    "{{ '{{ 7*7 }}' }}": "{{ 7*7 }}",  # a template inside a string is never rendered twice
+    "{{ tenant ~ '{{ secrets }}' }}": "acme{{ secrets }}",
+    "{{ '{0}'.format(tenant) }}": "acme",  # the sandbox's str.format, no attribute lookup
+    "{{ '%s'|format(tenant) }}": "acme",
+    "{{ tenant|replace('acme', '{% raw %}') }}": "{% raw %}",
+}
+
+# What a leak would show: names and reprs of Python internals, or a command's output.
+LEAKS = ("class", "globals", "subclasses", "popen", "<module", "<function", "<built-in",
+         "<bound method", "object at 0x", "__builtins__", "uid=")  # fmt: skip
+ALLOWED_VARIABLES = {"secrets", "tenant", "id", "since"}
+
+
+def _outcome(payload: str) -> tuple[str, str]:
+    """Where a spec string is stopped, ``("load" | "lint" | "render", "")``, or
+    ``("rendered", text)`` when it renders: ``_outcome("{{ tenant }}") == ("rendered", "acme")``."""
     try:
         template = Template.compile(payload)
     except ExpressionError:
-        return  # refused when the spec loads
-    if template.variables - allowed:
-        return  # lint refuses a template that reads a variable its place does not provide
+        return "load", ""  # refused when the spec loads
+    if template.variables - ALLOWED_VARIABLES:
+        return "lint", ""  # lint refuses a template that reads a variable its place lacks
     try:
         rendered = template.render(secrets={"k": "v"}, tenant="acme", id=1, since="x")
     except (SecurityError, jinja2.UndefinedError, jinja2.TemplateError, OverflowError):
-        return  # refused when rendered
-    for leak in ("class", "globals", "subclasses", "popen", "<module"):  # or rendered inert
-        assert leak not in rendered
+        return "render", ""
+    return "rendered", rendered
+
+
+def _leaks(rendered: str) -> list[str]:
+    return [leak for leak in LEAKS if leak in rendered]
+
+
+@pytest.mark.parametrize("payload", SPEC_PAYLOADS)
+def test_spec_template_payloads_are_rejected(payload: str) -> None:
+    stage, rendered = _outcome(payload)  # refused at one stage, or rendered inert
+    assert _leaks(rendered) == [], f"{payload!r} got past {stage}: {rendered!r}"
+
+
+@pytest.mark.parametrize(("payload", "expected"), INERT_PAYLOADS.items())
+def test_inert_spec_strings_render_and_leak_nothing(payload: str, expected: str) -> None:
+    stage, rendered = _outcome(payload)
+    assert (stage, rendered) == ("rendered", expected)
+    assert _leaks(rendered) == [], f"{payload!r} rendered {rendered!r}"
+
+
+def test_the_leak_check_sees_python_internals() -> None:
+    # what the payloads above would render if the sandbox let them through
+    for leaked in ("<class 'str'>", "{'__builtins__': {...}}", "uid=0(root) gid=0(root)",
+                   "<built-in method upper of str object at 0x7f3c>", "<module 'os'>"):  # fmt: skip
+        assert _leaks(leaked), leaked
 
 
 @pytest.mark.parametrize("payload", DATA_PAYLOADS)
@@ -89,3 +128,4 @@ def test_data_payloads_render_as_text(payload: str) -> None:
 
 def test_there_are_at_least_thirty_payloads() -> None:
     assert len(SPEC_PAYLOADS) + len(DATA_PAYLOADS) >= 30
+    assert len(INERT_PAYLOADS) >= 5
