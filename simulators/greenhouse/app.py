@@ -7,11 +7,9 @@
     with LoopbackServer(app) as server: ...
 
 Routes: `POST /token` stands in for https://auth.greenhouse.io/token; `/v3/*` for
-https://harvest.greenhouse.io/v3; `/_sim/*` is the unauthenticated control plane (see
-`_control_routes`). Modules: greenhouse_common (errors, timestamps, tables),
-greenhouse_listing (filters, cursor, scan), greenhouse_gate (tokens, rate limit, faults,
-knobs), greenhouse_seed (deterministic data), greenhouse_webhooks (payloads, signing,
-delivery), greenhouse_store / greenhouse_records / greenhouse_state (the state).
+https://harvest.greenhouse.io/v3; `/_sim/*` is the unauthenticated control plane (the
+kit's routes, `simulators.kit.control`, and Greenhouse's own, `control.routes`). The
+package docstring (`simulators/greenhouse/__init__.py`) says which module holds what.
 
 Facts followed, by confidence (see the research notes):
 

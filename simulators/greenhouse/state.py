@@ -10,7 +10,8 @@
 It is composed of parts that share one re-entrant lock: `data` (the kit tables and
 their indexes), `hooks` (receivers and the kit's dispatcher), `auth` (clients and
 tokens), `faults` (the kit's fault model), `window` (the kit's rolling rate window),
-and `records`, `applications` and `seeder`, which change the data. Every public method
+and `records`, `pipeline` (applications, moves, notes) and `seeder`, which change the
+data. Every public method
 takes the lock and returns copies of records. Errors are SimError with the HTTP status
 the API would answer.
 """
@@ -51,9 +52,9 @@ class GreenhouseSim:
         self.dispatcher = self.hooks.dispatcher
         self.auth = Auth(self.lock, self.config, self.data.users)
         self.records = Records(self.lock, self.data, self.hooks)
-        self.applications_ = Applications(self.lock, self.data, self.hooks, self.records,
+        self.pipeline = Applications(self.lock, self.data, self.hooks, self.records,
                                           self.config)  # fmt: skip
-        self.seeder = Seeder(self.lock, self.data, self.hooks, self.records, self.applications_)
+        self.seeder = Seeder(self.lock, self.data, self.hooks, self.records, self.pipeline)
         self.api = {"requests": 0}
         self.responses_by_status: dict[str, int] = {}
         # The Python API of the parts, as tests and the world call it.
@@ -63,12 +64,12 @@ class GreenhouseSim:
         self.create_candidate = self.records.create_candidate
         self.update_candidate = self.records.update_candidate
         self.delete_candidate = self.records.delete_candidate
-        self.create_application = self.applications_.create_application
-        self.update_application = self.applications_.update_application
-        self.delete_application = self.applications_.delete_application
-        self.set_stage = self.applications_.set_stage
-        self.move_application = self.applications_.move_application
-        self.create_note = self.applications_.create_note
+        self.create_application = self.pipeline.create_application
+        self.update_application = self.pipeline.update_application
+        self.delete_application = self.pipeline.delete_application
+        self.set_stage = self.pipeline.set_stage
+        self.move_application = self.pipeline.move_application
+        self.create_note = self.pipeline.create_note
         self.seed_data = self.seeder.seed_data
         self.register_webhook, self.update_webhook = self.hooks.register, self.hooks.update
         self.delete_webhook = self.hooks.delete
