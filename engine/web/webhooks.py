@@ -56,7 +56,10 @@ SECRET_TTL = 30.0  # how long a verifier is reused before its secret is read aga
 class Answer:
     """A response and its outcome, which only the metrics see: a sender learns nothing
     of Connector's inner workings from the headers (``accepted``, ``duplicate``,
-    ``ignored``, ``handshake``, or ``refused`` for every error answer)."""
+    ``ignored``, ``handshake``, or ``refused`` for every error answer).
+
+        Answer(JSONResponse({"status": "duplicate"}), "duplicate")
+    """
 
     response: Response
     outcome: str = "refused"
