@@ -71,7 +71,7 @@ sync_runs = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("tenant", String(100), nullable=False),
-    Column("trigger", String(20), nullable=False),
+    Column("trigger", String(100), nullable=False),
     Column("flows", Text, nullable=False),
     Column("full", Boolean, nullable=False, default=False),
     Column("status", String(20), nullable=False),

@@ -114,6 +114,7 @@ INVALID = [
     ("signature", {"type": "standard_webhooks"}, "secret"),
     ("duration", "15 minutes", "15 minutes"),
     ("duration", 900, "900"),
+    ("name", "x" * 65, "is too long"),  # run triggers and link entities are stored by name
 ]
 
 

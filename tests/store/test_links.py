@@ -27,11 +27,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def test_migrations_reach_head_and_match_the_tables(engine: Engine) -> None:
-    assert current(engine) == head() == "0002"
+    assert current(engine) == head() == "0003"
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     upgrade(engine)  # a second upgrade is a no-op
-    assert current(engine) == "0002"
+    assert current(engine) == "0003"
 
 
 def test_a_database_at_the_first_revision_upgrades_keeping_its_events(database_url: str) -> None:
@@ -40,7 +40,7 @@ def test_a_database_at_the_first_revision_upgrades_keeping_its_events(database_u
         upgrade(engine, "0001")
         Inbox(engine).add("acme", "greenhouse", "e-1", "job_created", {"a": 1}, "ats:job:1")
         upgrade(engine)
-        assert current(engine) == "0002"
+        assert current(engine) == "0003"
         with engine.connect() as conn:
             indexes = {i["name"] for i in inspect(conn).get_indexes("inbox")}
         assert "ix_inbox_received" in indexes
