@@ -106,9 +106,7 @@ class Worker:
             lanes[_lane(event)].append(event)
         try:
             async with sync:  # one pair of clients for the whole batch
-                await asyncio.gather(
-                    *(self._in_order(sync, tenant, evs) for evs in lanes.values())
-                )
+                await asyncio.gather(*(self._in_order(sync, tenant, evs) for evs in lanes.values()))
         except Exception as exc:  # the tenant's clients could not even be made
             log.error("tenant=%s batch failed: %s", tenant_id, exc)
             for event in events:
