@@ -19,12 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.dsl.model import Webhook, WebhookEvent
+from engine.dsl.model import POLL_ROUTE, Webhook, WebhookEvent
 from engine.errors import ConnectorError
 from engine.store.inbox import Event
 from engine.tenants import TenantRuntime
 
-POLL = "poll"  # the inbox source of the scheduler's polls; no webhook route has this name
+POLL = POLL_ROUTE  # the inbox source of the scheduler's polls; lint keeps routes off it
 
 
 @dataclass(frozen=True)

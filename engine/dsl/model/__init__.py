@@ -69,6 +69,7 @@ from engine.dsl.model.signatures import (
     StandardWebhooksSignature,
 )
 from engine.dsl.model.webhooks import (
+    POLL_ROUTE,
     Handshake,
     Webhook,
     WebhookEvent,
@@ -82,6 +83,7 @@ __all__ = [
     "ENDPOINT_VARS",
     "INCREMENTAL_VARS",
     "NO_DEFAULT",
+    "POLL_ROUTE",
     "SIGNED_VARS",
     "ApiKeyAuth",
     "Auth",
