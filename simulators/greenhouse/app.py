@@ -70,10 +70,8 @@ Facts followed, by confidence (see the research notes):
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -82,7 +80,7 @@ from starlette.routing import BaseRoute, Route
 
 from simulators.greenhouse import control
 from simulators.greenhouse.auth import Token
-from simulators.greenhouse.errors import SimError
+from simulators.greenhouse.errors import SimError, json_body
 from simulators.greenhouse.listing import SPECS
 from simulators.greenhouse.state import GreenhouseSim
 from simulators.kit.control import control_routes
@@ -101,18 +99,6 @@ def _sim(request: Request) -> GreenhouseSim:
 
 def _error(exc: SimError) -> Response:
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
-
-
-async def _json_body(request: Request, *, optional: bool = False) -> Any:
-    raw = await request.body()
-    if not raw.strip():
-        if optional:
-            return None
-        raise SimError(400, "a JSON body is required")
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise SimError(400, "the body is not valid JSON") from None
 
 
 # OAuth and /v3 ------------------------------------------------------------------------------
@@ -175,13 +161,13 @@ async def list_resource(request: Request, sim: GreenhouseSim, token: Token) -> R
 
 @v3
 async def move_application(request: Request, sim: GreenhouseSim, token: Token) -> Response:
-    body = await _json_body(request, optional=True)
+    body = await json_body(request, optional=True)
     return JSONResponse(sim.move_application(request.path_params["id"], body, token))
 
 
 @v3
 async def create_note(request: Request, sim: GreenhouseSim, token: Token) -> Response:
-    body = await _json_body(request)
+    body = await json_body(request)
     return JSONResponse(sim.create_note(body, token), status_code=201)
 
 

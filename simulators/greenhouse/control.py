@@ -6,7 +6,6 @@ POST /_sim/jobs {"name": "Engineer"}              # 201, fires job_created
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -14,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from simulators.greenhouse.errors import SimError, unprocessable
+from simulators.greenhouse.errors import json_body, unprocessable
 from simulators.greenhouse.state import GreenhouseSim
 from simulators.kit.table import Record
 
@@ -30,20 +29,8 @@ def _sim(request: Request) -> GreenhouseSim:
     return sim
 
 
-async def _json_body(request: Request, *, optional: bool = False) -> Any:
-    raw = await request.body()
-    if not raw.strip():
-        if optional:
-            return None
-        raise SimError(400, "a JSON body is required")
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise SimError(400, "the body is not valid JSON") from None
-
-
 async def _json_object(request: Request, *, optional: bool = False) -> dict[str, Any]:
-    body = await _json_body(request, optional=optional)
+    body = await json_body(request, optional=optional)
     if body is None:
         return {}
     if not isinstance(body, dict):

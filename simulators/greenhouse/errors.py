@@ -7,8 +7,11 @@ raise unprocessable("per_page must be an integer", "per_page")
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
+
+from starlette.requests import Request
 
 from simulators.kit.errors import HttpError
 
@@ -50,3 +53,16 @@ def unprocessable(message: str, field: str | None = None) -> SimError:
 
 def not_found(what: str, rid: object) -> SimError:
     return SimError(404, f"{what} {rid} not found")
+
+
+async def json_body(request: Request, *, optional: bool = False) -> Any:
+    """The request's JSON body; an empty one is None when ``optional``, else a 400."""
+    raw = await request.body()
+    if not raw.strip():
+        if optional:
+            return None
+        raise SimError(400, "a JSON body is required")
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise SimError(400, "the body is not valid JSON") from None
