@@ -106,7 +106,11 @@ class Worker:
             lanes[_lane(event)].append(event)
         try:
             async with sync:  # one pair of clients for the whole batch
+                polls = lanes.pop(POLL, [])
                 await asyncio.gather(*(self._in_order(sync, tenant, evs) for evs in lanes.values()))
+                # then the polls: a poll listing a record an event of this batch is about
+                # would find it unlinked too, and both would create it
+                await self._in_order(sync, tenant, polls)
         except Exception as exc:  # the tenant's clients could not even be made
             log.error("tenant=%s batch failed: %s", tenant_id, exc)
             for event in events:
