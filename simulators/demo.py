@@ -11,17 +11,24 @@ the ``connector.simulators`` entry point named ``demo``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
+import shlex
+import signal
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import httpx
 
+from engine.store.tokens import KEY_ENV
+from engine.tenants import Runtime
 from engine.web.app import create_app
 from engine.web.pages import DEFAULT_TTL, EmbedTokens
 from engine.web.registration import register_suite
@@ -29,6 +36,40 @@ from simulators.kit.serving import LoopbackServer
 from simulators.world import TENANT, World
 
 STEP_TIMEOUT = 20.0
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Stopped(BaseException):
+    """A stop signal arrived. A BaseException, as KeyboardInterrupt is, so that no step's
+    ``except Exception`` swallows it and every ``with`` unwinds: servers, world, folder."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _stopped_by_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise ``Stopped`` once; later ones wait for the clean-up to end.
+
+    Setting the handler explicitly also catches SIGINT when the demo was started with it
+    ignored, where Python would otherwise leave it ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set in the main thread
+        return
+    stopping: list[int] = []
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        if not stopping:
+            stopping.append(signum)
+            raise Stopped(signum)
+
+    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _wait(check: Callable[[], Any], timeout: float = STEP_TIMEOUT) -> Any:
@@ -129,7 +170,17 @@ class Scenario:
 
 
 def run(check: bool) -> int:
-    """The demo; with ``check`` headless. The exit status: 0 only if every step passed."""
+    """The demo; with ``check`` headless. The exit status: 0 only if every step passed;
+    128 + the signal's number when a signal stops it before the scenario ends."""
+    try:
+        with _stopped_by_signals():
+            return _run(check)
+    except Stopped as stopped:
+        print(f"demo: stopped by {stopped}", file=sys.stderr, flush=True)
+        return 128 + stopped.signum
+
+
+def _run(check: bool) -> int:
     with tempfile.TemporaryDirectory(prefix="connector-demo-") as tmp, World(Path(tmp)) as world:
         runtime = world.runtime()
         app = create_app(runtime, worker=True, scheduler=True)
@@ -145,53 +196,66 @@ def run(check: bool) -> int:
             for name, server in world.ats_servers.items():
                 print(f"{name:<10} {server.url}")
             scenario = Scenario(world, engine_server.url)
-            passed = 0
-            for number, (title, step) in enumerate(scenario.steps, start=1):
-                ok = False
-                try:
-                    ok = step()
-                except Exception as exc:  # a broken step is reported, the demo goes on
-                    title = f"{title} ({type(exc).__name__}: {exc})"
-                passed += ok
-                print(f"  {'ok ' if ok else 'FAIL'} {number}. {title}", flush=True)
-                if not ok:
-                    break
+            passed = _play(scenario)
             total = len(scenario.steps)
             if not check:
-                _show(world, scenario)
-                _stay()
-            print(f"demo: {passed}/{total} steps passed")
+                _stay(lambda: _show(world, runtime, scenario))
+            print(f"demo: {passed}/{total} steps passed", flush=True)
             return 0 if passed == total else 1
 
 
-def _show(world: World, scenario: Scenario) -> None:
+def _play(scenario: Scenario) -> int:
+    """Run the steps in order, up to the first that fails; the number that passed."""
+    passed = 0
+    for number, (title, step) in enumerate(scenario.steps, start=1):
+        ok = False
+        try:
+            ok = step()
+        except Exception as exc:  # a broken step is reported, the demo goes on
+            title = f"{title} ({type(exc).__name__}: {exc})"
+        passed += ok
+        print(f"  {'ok ' if ok else 'FAIL'} {number}. {title}", flush=True)
+        if not ok:
+            break
+    return passed
+
+
+def _show(world: World, runtime: Runtime, scenario: Scenario) -> None:
     found, engine_url, hour = scenario.found, scenario.engine_url, 3600
     admin = secrets.token_urlsafe(24)  # the demo's own: never print a real one
     os.environ["CONNECTOR_ADMIN_TOKEN"] = admin
+    print(
+        "\nPoint the CLI at this demo's data (in another shell), then try `connector links acme`:"
+    )
+    print(f"  export CONNECTOR_CONFIG={shlex.quote(str(world.config_path))}")
+    print(f"  export {KEY_ENV}={shlex.quote(world.key)}")
     print("\nOpen:")
     if found.get("project"):
         print(
             f"  the project in the suite (sign in with admin@acme.example): {world.suite_server.url}/app/projects/{found['project']['id']}"
         )
+    for name, embed in runtime.tenant(TENANT).ats.embeds.items():
+        record = found.get(embed.entity)
+        if record is None:
+            print(f"  the {embed.entity}'s {name} widget: no {embed.entity} in the scenario")
+        else:
+            print(
+                f"  the {embed.entity}'s {name} widget: {scenario.widget_url(name, record, hour)}"
+            )
     if found.get("job"):
-        print(
-            f"  the job's questions widget: {scenario.widget_url('job_questions', found['job'], hour)}"
-        )
         print(f"  the job's quick-setup link: {engine_url}/links/{TENANT}/job/{found['job']}")
-    if found.get("application"):
-        app_id = found["application"]
-        print(
-            f"  the candidate's interview widget: {scenario.widget_url('candidate_interview', app_id, hour)}"
-        )
     print(f"  the admin page: {engine_url}/admin?token={admin}")
     print(f"  Connector's health: {engine_url}/healthz and readiness: {engine_url}/readyz")
     print(f"  the suite's API description: {world.suite_server.url}/openapi.json")
     print("Widget links last an hour. Press Ctrl-C to stop.", flush=True)
 
 
-def _stay() -> None:
+def _stay(show: Callable[[], None]) -> None:
+    """Show what to open, then wait for SIGINT or SIGTERM: the way a staying demo ends.
+    The wait starts before the showing, so a signal sent on reading the last line counts."""
     try:
+        show()
         while True:
             time.sleep(3600)
-    except KeyboardInterrupt:
-        print(file=sys.stderr)
+    except Stopped as stopped:
+        print(f"\ndemo: stopping ({stopped})", file=sys.stderr, flush=True)
