@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime
+import ipaddress
 import sys
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import uvicorn
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from engine.commands.common import add_config, fail, load_runtime
 from engine.dsl.diagnostics import SpecError
@@ -22,31 +23,71 @@ from engine.store.migrate import upgrade
 from engine.web.app import create_app
 from engine.web.registration import register_suite
 
+CERT_NAME, KEY_NAME = "connector-selfsigned.pem", "connector-selfsigned.key"
+LOOPBACK = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
+
+
+def subject_names(host: str) -> list[x509.GeneralName]:
+    """The names a self-signed certificate for ``host`` covers: ``localhost`` as a DNS
+    name, the loopback addresses as IP addresses (clients match an IP against IP entries
+    only), and ``host`` as whichever of the two it is; an unspecified one (0.0.0.0) names
+    no address a client could use, so it adds nothing."""
+    names: list[x509.GeneralName] = [x509.DNSName("localhost")]
+    names += [x509.IPAddress(address) for address in LOOPBACK]
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        extra: x509.GeneralName | None = x509.DNSName(host)
+    else:
+        extra = None if address.is_unspecified else x509.IPAddress(address)
+    if extra is not None and extra not in names:
+        names.append(extra)
+    return names
+
+
+def _covers(cert_path: Path, names: list[x509.GeneralName]) -> bool:
+    """Whether the certificate kept at ``cert_path`` names all of ``names`` (one made by an
+    older Connector, with 127.0.0.1 as a DNS name, does not, and is made again)."""
+    try:
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except (ValueError, x509.ExtensionNotFound):
+        return False
+    return all(name in san for name in names)
+
 
 def self_signed(directory: Path, host: str) -> tuple[Path, Path]:
     """A certificate for ``host`` and its key, made once and kept in ``directory``."""
-    cert_path, key_path = (
-        directory / "connector-selfsigned.pem",
-        directory / "connector-selfsigned.key",
-    )
-    if cert_path.is_file() and key_path.is_file():
-        return cert_path, key_path
+    cert_path, key_path, _ = ensure_self_signed(directory, host)
+    return cert_path, key_path
+
+
+def ensure_self_signed(directory: Path, host: str) -> tuple[Path, Path, bool]:
+    """A certificate for ``host`` and its key, kept in ``directory`` and made again only
+    when missing or not covering ``host``; the third value says whether it was made now."""
+    cert_path, key_path = directory / CERT_NAME, directory / KEY_NAME
+    names = subject_names(host)
+    if key_path.is_file() and cert_path.is_file() and _covers(cert_path, names):
+        return cert_path, key_path, False
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
     now = datetime.datetime.now(datetime.UTC)
-    names = [x509.DNSName("localhost"), x509.DNSName(host)]
     cert = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
         .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=365))
-        .add_extension(x509.SubjectAlternativeName(names), critical=False).sign(key, hashes.SHA256())
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
     )  # fmt: skip
     directory.mkdir(parents=True, exist_ok=True)
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))  # fmt: skip
     key_path.chmod(0o600)
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return cert_path, key_path
+    return cert_path, key_path, True
 
 
 def run_serve(args: argparse.Namespace) -> int:
@@ -59,8 +100,14 @@ def run_serve(args: argparse.Namespace) -> int:
     host, port = args.host or server.host, args.port or server.port
     certificate, private_key = server.certificate, server.private_key
     if (args.https or server.https) and not certificate:
-        certificate, private_key = (
-            str(p) for p in self_signed(Path(args.config).resolve().parent / "certs", host)
+        cert_path, key_path, made = ensure_self_signed(
+            Path(args.config).resolve().parent / "certs", host
+        )
+        certificate, private_key = str(cert_path), str(key_path)
+        print(
+            f"connector: {'wrote a' if made else 'using the'} self-signed certificate "
+            f"{cert_path} (key {key_path}); clients trust it with e.g. curl --cacert {cert_path}",
+            file=sys.stderr,
         )
     app = create_app(runtime, worker=not args.no_worker, scheduler=not args.no_scheduler)
     scheme = "https" if certificate else "http"

@@ -7,7 +7,9 @@ import hashlib
 import hmac
 import json
 import os
+import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -36,27 +38,36 @@ def serving(tmp_path: Path) -> Iterator[tuple[World, str, dict[str, str]]]:
         env = {**os.environ, "CONNECTOR_ENCRYPTION_KEY": world.key}
         command = [sys.executable, "-m", "engine.cli", "serve", "--https", "--port", str(port),
                    "--config", str(world.config_path)]  # fmt: skip
-        process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command, env=env, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         url = f"https://127.0.0.1:{port}"
+        cert = world.directory / "certs" / "connector-selfsigned.pem"
         try:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{url}/healthz", verify=False).status_code == 200:
+                try:  # verified against the certificate serve wrote
+                    trusted = ssl.create_default_context(cafile=str(cert))
+                    if httpx.get(f"{url}/healthz", verify=trusted).status_code == 200:
                         break
-                except httpx.TransportError:
+                except (httpx.TransportError, FileNotFoundError, ssl.SSLError):
                     time.sleep(0.1)
             yield world, url, env
         finally:
             process.terminate()
-            process.wait(timeout=20)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=20)
 
 
 def test_serve_registers_and_processes_webhooks_over_https(
     serving: tuple[World, str, dict[str, str]],
 ) -> None:
     world, url, env = serving
-    assert (world.directory / "certs" / "connector-selfsigned.pem").is_file()
+    cert = world.directory / "certs" / "connector-selfsigned.pem"
+    trusted = ssl.create_default_context(cafile=str(cert))
     registered = subprocess.run(
         [sys.executable, "-m", "engine.cli", "register", TENANT, "--url", url, "--config", str(world.config_path)],
         capture_output=True, text=True, env=env, timeout=60, check=False,
@@ -67,7 +78,7 @@ def test_serve_registers_and_processes_webhooks_over_https(
     job = world.greenhouse.create_job(name="Served", status="open")
     raw = json.dumps({"action": "job_created", "payload": {"job": {"id": job["id"]}}}).encode()
     signature = hmac.new(world.hook_secret.encode(), raw, hashlib.sha256).hexdigest()
-    answer = httpx.post(f"{url}/hooks/{TENANT}/greenhouse", content=raw, verify=False,
+    answer = httpx.post(f"{url}/hooks/{TENANT}/greenhouse", content=raw, verify=trusted,
                         headers={"Signature": f"sha256 {signature}", "Greenhouse-Event-ID": "s-1"})  # fmt: skip
     assert answer.status_code == 200
     deadline = time.monotonic() + 20
@@ -77,11 +88,11 @@ def test_serve_registers_and_processes_webhooks_over_https(
     # the suite's own project.updated comes back too, and is done as an echo
     deadline = time.monotonic() + 20
     while (
-        set(httpx.get(f"{url}/readyz", verify=False).json()["inbox"]) != {"done"}
+        set(httpx.get(f"{url}/readyz", verify=trusted).json()["inbox"]) != {"done"}
         and time.monotonic() < deadline
     ):
         time.sleep(0.1)
-    assert set(httpx.get(f"{url}/readyz", verify=False).json()["inbox"]) == {"done"}
+    assert set(httpx.get(f"{url}/readyz", verify=trusted).json()["inbox"]) == {"done"}
 
 
 def test_inbox_lists_and_retries_dead_events(
