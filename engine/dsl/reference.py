@@ -73,11 +73,12 @@ def _type(node: Node, file: str) -> str:
 
 
 def _allowed(node: Node) -> list[Any]:
+    """The values allowed: of the node, or of each item or map value it holds."""
     if "enum" in node:
         return list(node["enum"])
-    items = node.get("items")
-    if isinstance(items, Mapping) and "enum" in items:
-        return list(items["enum"])
+    for inner in (node.get("items"), node.get("additionalProperties")):
+        if isinstance(inner, Mapping) and "enum" in inner:
+            return list(inner["enum"])
     return []
 
 
