@@ -1,13 +1,24 @@
-"""Where the project's data folders are: beside the ``engine`` package."""
+"""Where Connector's data is: the schemas, the shipped specs and the widget templates.
+
+They are edited at the top of the checkout (``schemas/``, ``mappings/``, ``ui_templates/``)
+and ship inside the package as ``engine/_data/``: in a checkout those entries are symbolic
+links to the top-level folders, in a wheel they are the copied files. Either way the one
+path below, derived from this file, finds them, so an editable install and a wheel
+install behave alike. ``resolve()`` names the real folder, so diagnostics in a checkout
+say ``mappings/…``, not ``engine/_data/mappings/…``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SCHEMA_DIR = PROJECT_ROOT / "schemas"
-MAPPINGS_DIR = PROJECT_ROOT / "mappings"
-TEMPLATES_DIR = PROJECT_ROOT / "ui_templates"
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "_data"
+#: The checkout (tests, docs, CI); in a wheel install, the ``site-packages`` folder.
+PROJECT_ROOT = PACKAGE_DIR.parent
+SCHEMA_DIR = (DATA_DIR / "schemas").resolve()
+MAPPINGS_DIR = (DATA_DIR / "mappings").resolve()
+TEMPLATES_DIR = (DATA_DIR / "ui_templates").resolve()
 
 
 def resolve_mappings(config: Path, value: str | None) -> Path:

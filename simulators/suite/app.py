@@ -37,7 +37,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -46,6 +45,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from engine.paths import SCHEMA_DIR
 from simulators.kit.control import control_routes
 from simulators.kit.errors import HttpError, error_handler
 from simulators.suite import api, control, oauth, pages
@@ -55,7 +55,7 @@ from simulators.suite.state import SuiteState
 
 __all__ = ["OPENAPI_PATH", "SuiteState", "create_app"]
 
-OPENAPI_PATH = Path(__file__).resolve().parents[2] / "schemas" / "suite-api.openapi.json"
+OPENAPI_PATH = SCHEMA_DIR / "suite-api.openapi.json"
 
 
 async def openapi(request: Request) -> Response:
