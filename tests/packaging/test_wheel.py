@@ -26,7 +26,17 @@ from engine.paths import MAPPINGS_DIR, PROJECT_ROOT, SCHEMA_DIR, TEMPLATES_DIR
 from tests.conftest import skip_loudly
 
 DATA_FOLDERS = {"schemas": SCHEMA_DIR, "mappings": MAPPINGS_DIR, "ui_templates": TEMPLATES_DIR}
-NOT_SOURCE = (".git", ".venv", "*cache*", "artifacts", "build", "dist", "*.egg-info", "*.db")
+NOT_SOURCE = (
+    ".git",
+    ".venv",
+    "__pycache__",
+    ".*_cache",
+    "artifacts",
+    "build",
+    "dist",
+    "*.egg-info",
+    "*.db",
+)
 
 
 def _run(
@@ -112,8 +122,9 @@ def test_a_checkout_finds_the_top_level_folders() -> None:
 def test_the_wheel_holds_every_schema_spec_and_template(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         shipped = {n for n in archive.namelist() if n.startswith("engine/_data/")}
-        entry_points = archive.read("connector-0.1.0.dist-info/entry_points.txt").decode()
         names = set(archive.namelist())
+        (listing,) = (n for n in names if n.endswith(".dist-info/entry_points.txt"))
+        entry_points = archive.read(listing).decode()
     expected = {
         f"engine/_data/{name}/{path.relative_to(folder).as_posix()}"
         for name, folder in DATA_FOLDERS.items()
