@@ -48,28 +48,37 @@ class Stopped(BaseException):
         self.signum = signum
 
 
-@contextlib.contextmanager
-def _stopped_by_signals() -> Iterator[None]:
-    """SIGINT and SIGTERM raise ``Stopped`` once; later ones wait for the clean-up to end.
+class StopSignals:
+    """SIGINT and SIGTERM alike: the first raises ``Stopped``, unless the clean-up has begun
+    (``hold``), which then runs to its end; later ones are only noted.
 
     Setting the handler explicitly also catches SIGINT when the demo was started with it
     ignored, where Python would otherwise leave it ignored."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signal handlers can only be set in the main thread
-        return
-    stopping: list[int] = []
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        if not stopping:
-            stopping.append(signum)
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.held = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        first = self.received is None
+        self.received = self.received or signum
+        if first and not self.held:
             raise Stopped(signum)
 
-    previous = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+    def hold(self) -> None:
+        self.held = True
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[StopSignals]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self  # signal handlers can only be set in the main thread
+            return
+        previous = {number: signal.signal(number, self) for number in STOP_SIGNALS}
+        try:
+            yield self
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
 
 def _wait(check: Callable[[], Any], timeout: float = STEP_TIMEOUT) -> Any:
@@ -172,36 +181,42 @@ class Scenario:
 def run(check: bool) -> int:
     """The demo; with ``check`` headless. The exit status: 0 only if every step passed;
     128 + the signal's number when a signal stops it before the scenario ends."""
+    signals = StopSignals()
     try:
-        with _stopped_by_signals():
-            return _run(check)
+        with signals.installed():
+            return _run(check, signals)
     except Stopped as stopped:
         print(f"demo: stopped by {stopped}", file=sys.stderr, flush=True)
         return 128 + stopped.signum
 
 
-def _run(check: bool) -> int:
+def _run(check: bool, signals: StopSignals) -> int:
     with tempfile.TemporaryDirectory(prefix="connector-demo-") as tmp, World(Path(tmp)) as world:
         runtime = world.runtime()
         app = create_app(runtime, worker=True, scheduler=True)
         with LoopbackServer(app) as engine_server:
-            for simulator in world.simulators:
-                hooks = (
-                    f"{engine_server.url}/hooks/{world.tenant_of(simulator.name)}/{simulator.name}"
-                )
-                simulator.subscribe(world.ats_apps[simulator.name], hooks, world.hook_secret)
-            asyncio.run(register_suite(runtime.tenant(TENANT), engine_server.url))
-            print(f"connector  {engine_server.url}  (data in {tmp})")
-            print(f"suite      {world.suite_server.url}")
-            for name, server in world.ats_servers.items():
-                print(f"{name:<10} {server.url}")
-            scenario = Scenario(world, engine_server.url)
-            passed = _play(scenario)
-            total = len(scenario.steps)
-            if not check:
-                _stay(lambda: _show(world, runtime, scenario))
-            print(f"demo: {passed}/{total} steps passed", flush=True)
-            return 0 if passed == total else 1
+            try:
+                return _serve(check, world, runtime, engine_server.url)
+            finally:
+                signals.hold()  # from here on the servers stop and the folder goes, whatever comes
+
+
+def _serve(check: bool, world: World, runtime: Runtime, engine_url: str) -> int:
+    for simulator in world.simulators:
+        hooks = f"{engine_url}/hooks/{world.tenant_of(simulator.name)}/{simulator.name}"
+        simulator.subscribe(world.ats_apps[simulator.name], hooks, world.hook_secret)
+    asyncio.run(register_suite(runtime.tenant(TENANT), engine_url))
+    print(f"connector  {engine_url}  (data in {world.directory})")
+    print(f"suite      {world.suite_server.url}")
+    for name, server in world.ats_servers.items():
+        print(f"{name:<10} {server.url}")
+    scenario = Scenario(world, engine_url)
+    passed = _play(scenario)
+    total = len(scenario.steps)
+    if not check:
+        _stay(lambda: _show(world, runtime, scenario))
+    print(f"demo: {passed}/{total} steps passed", flush=True)
+    return 0 if passed == total else 1
 
 
 def _play(scenario: Scenario) -> int:

@@ -2,7 +2,8 @@
 the lines that point the CLI at its folder, and stopped by SIGINT or SIGTERM.
 
 Every demo runs in a process group of its own that the test kills in a ``finally``, so
-a failing or timed-out test never leaves a demo (or anything it started) behind.
+a failing or timed-out test never leaves a demo (or anything it started) behind; and on
+Linux it gets a parent-death signal, so that even a killed pytest takes it along.
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ import pytest
 
 from engine.dsl.loader import load_catalog
 
-DEMO = [sys.executable, "-m", "engine.cli", "demo"]
+# PR_SET_PDEATHSIG (1) is kept across exec: the demo is SIGKILLed when pytest dies
+ORPHAN_GUARD = (
+    [sys.executable, "-c", "import ctypes, os, signal, sys; ctypes.CDLL(None).prctl(1, "
+     "signal.SIGKILL); os.execvp(sys.argv[1], sys.argv[1:])"]
+    if sys.platform == "linux" else []
+)  # fmt: skip
+DEMO = [*ORPHAN_GUARD, sys.executable, "-m", "engine.cli", "demo"]
 CLI = [sys.executable, "-m", "engine.cli"]
 READY = "Press Ctrl-C to stop."
 STARTUP_TIMEOUT = 120.0
@@ -44,8 +51,14 @@ def _group_members(group: int) -> list[int]:
     return members
 
 
-def _kill_group(process: subprocess.Popen[str]) -> None:
-    """SIGKILL the process's whole group (a no-op once it is gone), then reap it."""
+def _kill_group(process: subprocess.Popen[str], grace: float = 15.0) -> None:
+    """Stop the demo as a user would (SIGTERM: it removes its folder), then SIGKILL its
+    whole group, whatever is left of it; a no-op once all is gone. Reaps the demo."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=grace)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -104,21 +117,23 @@ class RunningDemo:
 def running_demo(*, ignore_sigint: bool = False) -> Iterator[RunningDemo]:
     """``connector demo`` up and showing its URLs; with ``ignore_sigint`` started as a
     non-interactive shell starts a background job, with SIGINT ignored."""
-    command = ["sh", "-c", 'trap "" INT; exec "$@"', "sh", *DEMO] if ignore_sigint else DEMO
+    shell = ["sh", "-c", 'trap "" INT; exec "$@"', "sh"] if ignore_sigint else []
+    command = [*ORPHAN_GUARD, *shell, *DEMO[len(ORPHAN_GUARD) :]]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )
+    assert process.stdout is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+    reader = threading.Thread(target=_drain, args=(process.stdout, lines), daemon=True)
     try:
-        assert process.stdout is not None
-        lines: queue.Queue[str | None] = queue.Queue()
-        threading.Thread(target=_drain, args=(process.stdout, lines), daemon=True).start()
+        reader.start()
         demo = RunningDemo(process, lines)
         demo.read_until(READY, STARTUP_TIMEOUT)
         yield demo
     finally:
         _kill_group(process)
-        if process.stdout is not None:
-            process.stdout.close()
+        reader.join(timeout=10)  # at the end of the output, once the group is gone
+        process.stdout.close()
 
 
 def test_demo_check_passes_every_step() -> None:
