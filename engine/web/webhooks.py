@@ -50,6 +50,7 @@ async def _body(request: Request, limit: int) -> bytes | None:
 
 
 SECRET_TTL = 30.0  # how long a verifier is reused before its secret is read again
+REREAD = 1.0  # a refused signature reads the secret again at most this often per route
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,21 @@ class WebhookReceiver:
         cached = self.verifiers.get((tenant.id, route))
         if cached is not None and time.monotonic() - cached[0] < SECRET_TTL:
             return cached[1], cached[2]
+        return self._build(tenant, route)
+
+    def reread(self, tenant: TenantRuntime, route: str) -> Verifier | None:
+        """A verifier built from the secret as stored now, when the cached one is older
+        than ``REREAD``; else None. A subscription made a moment ago (or a rotated
+        secret) signs with a secret the cached verifier does not know yet, and its first
+        events would be refused for up to ``SECRET_TTL``. Bad signatures cost at most
+        one re-read a second per route."""
+        cached = self.verifiers.get((tenant.id, route))
+        if cached is not None and time.monotonic() - cached[0] < REREAD:
+            return None
+        found = self._build(tenant, route)
+        return found[1] if found else None
+
+    def _build(self, tenant: TenantRuntime, route: str) -> tuple[Source, Verifier] | None:
         source = sources(tenant).get(route)
         if source is None:
             return None
@@ -116,13 +132,13 @@ class WebhookReceiver:
         if found is None:
             return _refused(404, f"no webhook route {route!r} for tenant {tenant_id!r}")
         source, verifier = found
-        context = await self._verified(request, source.hook, verifier)
+        context = await self._verified(request, tenant, source.hook, verifier)
         if isinstance(context, Answer):
             return context
         return self._accept(tenant_id, route, source, context)
 
     async def _verified(
-        self, request: Request, hook: model.Webhook, verifier: Verifier
+        self, request: Request, tenant: TenantRuntime, hook: model.Webhook, verifier: Verifier
     ) -> dict[str, Any] | Answer:
         """What the spec's expressions read (``headers`` and ``body``) of a request whose
         body fits, is signed and is JSON; or the answer that refuses it."""
@@ -133,17 +149,34 @@ class WebhookReceiver:
         if body is None:
             return _refused(413, f"body larger than {hook.max_body_bytes} bytes")
         headers = {k.lower(): v for k, v in request.headers.items()}
+        route = request.path_params["route"]
         try:
-            verifier.verify(body, headers, now=time.time())
+            self._verify(tenant, route, verifier, body, headers)
         except SignatureError as exc:
-            tenant, route = request.path_params["tenant"], request.path_params["route"]
-            log.warning("tenant %s route %s: signature refused: %s", tenant, route, exc.message)
+            log.warning("tenant %s route %s: signature refused: %s", tenant.id, route, exc.message)
             return _refused(401, "signature verification failed")
         try:
             parsed = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             return _refused(400, "the body is not JSON")
         return {"headers": headers, "body": parsed}
+
+    def _verify(
+        self,
+        tenant: TenantRuntime,
+        route: str,
+        verifier: Verifier,
+        body: bytes,
+        headers: dict[str, str],
+    ) -> None:
+        """Verify with the cached secret, then once with the secret as stored now."""
+        try:
+            verifier.verify(body, headers, now=time.time())
+        except SignatureError:
+            fresh = self.reread(tenant, route)
+            if fresh is None:
+                raise
+            fresh.verify(body, headers, now=time.time())
 
     def _accept(
         self, tenant_id: str, route: str, source: Source, context: dict[str, Any]

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.store.tables import inbox as inbox_table
+from engine.store.tokens import Token
 from engine.web.app import create_app
 from simulators.serving import LoopbackServer
 from simulators.world import TENANT, World
@@ -233,3 +234,24 @@ def test_no_answer_tells_the_sender_connector_s_inner_outcome(
             'tenant="acme"} 1.0'
         )
         assert line in text, line
+
+
+def test_a_secret_stored_after_the_first_event_is_used_at_once(
+    served: tuple[World, str, Any],
+) -> None:
+    """A subscription made (or a secret rotated) while a verifier is cached: events signed
+    with the new secret are taken within a second, not refused for the cache's 30 s."""
+    world, url, app = served
+    job = world.greenhouse.create_job(name="Rotated", status="open")
+    body = {"action": "job_created", "payload": {"job": {"id": job["id"]}}}
+    assert greenhouse_post(url, world.hook_secret, body, "before").status_code == 200
+    tenant = app.state.runtime.tenant(TENANT)
+    new_secret = "rotated-" + "1" * 24
+    tenant.tokens.save(TENANT, "webhook-secret:greenhouse", Token(new_secret))
+    time.sleep(1.1)  # the cached verifier is older than a re-read's limit
+    assert greenhouse_post(url, new_secret, body, "after").status_code == 200
+    assert greenhouse_post(url, world.hook_secret, body, "old").status_code == 401
+    assert sorted(e.dedup_key for e in app.state.inbox.list(status="pending")) == [
+        "after",
+        "before",
+    ]
