@@ -54,11 +54,31 @@ class Progress:
             self.stream.flush()
 
 
-def _report(tenant: str, summary: Summary, seconds: float, stream: TextIO) -> None:
-    counts = summary.counts
+SEEN = ("skip", "fail")  # steps that write nothing
+
+
+def read_back(summary: Summary) -> list[Step]:
+    """Skips of records this same run wrote, read back by a later flow (a to_ats flow
+    listing the invitations a to_suite flow just created). A plan writes nothing, so it
+    never sees them; leaving them out makes a plan and the sync after it count alike."""
+    written = {s.target_id for s in summary.steps if s.target_id and s.action not in SEEN}
+    return [s for s in summary.steps if s.action == "skip" and s.source_id in written]
+
+
+def counts_line(tenant: str, summary: Summary, note: str) -> str:
+    """``acme: created 3, updated 0, deleted 0, skipped 2, failed 0 (note)``: the same
+    words and numbers for a plan and for the sync that follows it."""
+    own = {id(step) for step in read_back(summary)}
+    counts = Summary([s for s in summary.steps if id(s) not in own]).counts
     parts = ", ".join(f"{name} {n}" for name, n in counts.items())
+    return f"{tenant}: {parts} ({note})"
+
+
+def _report(tenant: str, summary: Summary, seconds: float, stream: TextIO) -> None:
     run = f"run {summary.run_id}, " if summary.run_id else ""
-    print(f"{tenant}: {parts} ({run}{seconds:.1f} s)", file=stream)
+    echoes = len(read_back(summary))
+    also = f"; {echoes} record(s) it wrote read back and skipped" if echoes else ""
+    print(counts_line(tenant, summary, f"{run}{seconds:.1f} s{also}"), file=stream)
     for step in summary.steps:
         if step.action == "fail":
             print(f"  failed {step.flow} {step.source_id}: {step.detail}", file=stream)
@@ -95,12 +115,7 @@ def run_plan(args: argparse.Namespace) -> int:
             target = f" -> {step.target_id}" if step.target_id else ""
             detail = f"  ({step.detail})" if step.detail else ""
             print(f"  {step.action:8} {step.flow:32} {step.source_id}{target}{detail}")
-    counts = summary.counts
-    print(
-        f"{counts['created']} to create, {counts['updated']} to update, "
-        f"{counts['deleted']} to delete, {counts['skipped']} unchanged or filtered, "
-        f"{counts['failed']} would fail"
-    )
+    print(counts_line(args.tenant, summary, "a plan: nothing was written"))
     return 0
 
 

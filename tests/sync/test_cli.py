@@ -32,7 +32,7 @@ def test_the_commands_against_the_simulators(world: World) -> None:
 
     plan = connector(world, "plan", TENANT)
     assert plan.returncode == 0, plan.stderr
-    assert "(nothing was written)" in plan.stdout
+    assert "(a plan: nothing was written)" in plan.stdout
     assert plan.stdout.count("create   jobs_to_projects") == 3
     assert len(world.company.projects) == 0
 
@@ -49,6 +49,7 @@ def test_the_commands_against_the_simulators(world: World) -> None:
 def test_clear_errors_for_a_bad_tenant_or_entity_or_config(world: World) -> None:
     unknown = connector(world, "sync", "nobody")
     assert unknown.returncode == 2 and "unknown tenant 'nobody'" in unknown.stderr
+    assert connector(world, "db", "upgrade").returncode == 0
     entity = connector(world, "sync", TENANT, "--entity", "invoice")
     assert entity.returncode == 2 and "no flow syncs 'invoice'" in entity.stderr
     missing = subprocess.run(
@@ -56,6 +57,33 @@ def test_clear_errors_for_a_bad_tenant_or_entity_or_config(world: World) -> None
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert missing.returncode == 2 and "no deployment file" in missing.stderr
+
+
+def counts(output: str) -> str:
+    """``acme: created 9, updated 0, deleted 0, skipped 4, failed 0``: the counts line."""
+    line = next(line for line in output.splitlines() if line.startswith(f"{TENANT}: "))
+    return line.split(" (")[0]
+
+
+def test_plan_and_the_sync_after_it_count_alike(world: World) -> None:
+    gh = world.greenhouse
+    jobs = [gh.create_job(name=f"Engineer {i}", status="open") for i in range(2)]
+    gh.create_job(name="Closed role", status="closed")  # skipped: 'when' is false
+    for i in range(6):
+        app = gh.create_application(
+            job_id=jobs[i % 2]["id"],
+            candidate={"first_name": f"Cand{i}", "last_name": "Doe",
+                       "email_addresses": [{"value": f"c{i}@example.com", "type": "personal"}]},
+        )  # fmt: skip
+        if i % 2:  # invited; the others stay in review and are skipped
+            gh.set_stage(app["id"], stage_name="Video Interview")
+    assert connector(world, "db", "upgrade").returncode == 0
+    for _ in range(2):  # a first run (everything new), then one where all is in step
+        plan = connector(world, "plan", TENANT)
+        synced = connector(world, "sync", TENANT)
+        assert plan.returncode == 0 and synced.returncode == 0, (plan.stderr, synced.stderr)
+        assert counts(plan.stdout) == counts(synced.stdout), (plan.stdout, synced.stdout)
+    assert counts(plan.stdout) == f"{TENANT}: created 0, updated 0, deleted 0, skipped 13, failed 0"
 
 
 class Terminal(io.StringIO):
