@@ -42,6 +42,30 @@ def expand_env(value: str, env: Mapping[str, str] | None = None, *, where: str =
     return _ENV.sub(lookup, value)
 
 
+def unset_variables(text: str, env: Mapping[str, str] | None = None) -> list[tuple[int, int, str]]:
+    """``(line, column, NAME)`` of each ``${NAME}`` in a YAML text that ``env`` lacks.
+
+    >>> unset_variables("database: ${DB}\\n", {})
+    [(1, 11, 'DB')]
+    """
+    import yaml
+
+    env = os.environ if env is None else env
+    found: list[tuple[int, int, str]] = []
+    root = yaml.compose(text)
+    nodes: list[yaml.Node] = [] if root is None else [root]
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, yaml.ScalarNode) and isinstance(node.value, str):
+            mark = node.start_mark
+            found += [(mark.line + 1, mark.column + 1, n) for n in _ENV.findall(node.value)]
+        elif isinstance(node, yaml.SequenceNode):
+            nodes.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            nodes.extend(value for _key, value in node.value)
+    return sorted(item for item in found if item[2] not in env)
+
+
 @dataclass
 class TenantRuntime:
     """One company: its config, its ATS spec, and clients for both sides."""

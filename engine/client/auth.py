@@ -252,8 +252,12 @@ class TokenAuth(AuthStrategy):
                     return response
                 last = UpstreamError("token endpoint busy", status=response.status_code)
             await asyncio.sleep(0.2 * 2**attempt)
+        # the URL without its query, which a token endpoint never needs to show
+        shown = str(httpx.URL(url).copy_with(query=None))
+        if self.ctx.redactor:
+            shown = self.ctx.redactor(shown)
         raise AuthError(
-            f"token endpoint unreachable: {type(last).__name__}",
+            f"token endpoint {shown} unreachable: {type(last).__name__}",
             tenant=self.ctx.tenant,
             provider=self.ctx.provider,
         )

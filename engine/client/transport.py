@@ -88,7 +88,8 @@ class Transport:
             try:
                 response = await self._send(method, url, params, json)
             except (httpx.TransportError, TimeoutError) as exc:
-                self._give_up_unless_retryable(exc, attempt, idempotent, context)
+                where = f"{method} {self.redactor(str(httpx.URL(url).copy_with(query=None)))}"
+                self._give_up_unless_retryable(exc, attempt, idempotent, where, context)
                 await self._backoff(attempt)
                 attempt += 1
                 continue
@@ -114,7 +115,7 @@ class Transport:
             )  # fmt: skip
 
     def _give_up_unless_retryable(
-        self, exc: Exception, attempt: int, idempotent: bool, context: dict[str, Any]
+        self, exc: Exception, attempt: int, idempotent: bool, where: str, context: dict[str, Any]
     ) -> None:
         """Raise when a request that never got an answer must not be sent again: the
         attempts are spent, or it was a POST that may have reached the server."""
@@ -122,7 +123,8 @@ class Transport:
         if attempt + 1 >= self.retry.max_attempts or unsafe:
             why = " (a POST is not retried: it may have been processed)" if unsafe else ""
             raise UpstreamError(
-                f"{self.name} unreachable after {attempt + 1} attempts: {type(exc).__name__}{why}",
+                f"{self.name} unreachable after {attempt + 1} attempts: "
+                f"{type(exc).__name__} on {where}{why}",
                 **context,
             ) from None
 

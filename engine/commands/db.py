@@ -9,15 +9,16 @@ from cryptography.fernet import Fernet
 from engine.commands.common import add_config, fail, load_runtime
 from engine.dsl.diagnostics import SpecError
 from engine.errors import ConnectorError
-from engine.store.migrate import current, upgrade
+from engine.store.migrate import current, database_errors, upgrade
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
     try:
         runtime = load_runtime(args)
-        before = current(runtime.engine)
-        upgrade(runtime.engine)
-        after = current(runtime.engine)
+        with database_errors(runtime.database_url):
+            before = current(runtime.engine)
+            upgrade(runtime.engine)
+            after = current(runtime.engine)
     except (ConnectorError, SpecError) as exc:
         return fail(exc)
     url = runtime.engine.url.render_as_string(hide_password=True)

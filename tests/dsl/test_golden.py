@@ -5,6 +5,7 @@ files; review the diff before committing."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,14 @@ from engine.dsl.lint import lint_paths
 CASES = Path(__file__).parent / "cases"
 ERR = sorted((CASES / "err").glob("*.yaml"))
 OK = sorted((CASES / "ok").glob("*.yaml"))
+
+
+@pytest.fixture(autouse=True)
+def _variables_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cases lint as deployments whose ${ENV} variables are set (an unset one warns)."""
+    for case in (*ERR, *OK):
+        for name in re.findall(r"\$\{(\w+)\}", case.read_text(encoding="utf-8")):
+            monkeypatch.setenv(name, "set")
 
 
 def rendered(path: Path) -> str:

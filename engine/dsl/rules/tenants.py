@@ -1,8 +1,10 @@
 """A tenant in connector.yaml that names an unknown ATS, leaves out a required secret,
-picks a setup or suite auth method that does not exist, or writes a bad ${ENV} reference."""
+picks a setup or suite auth method that does not exist, or writes a bad ${ENV} reference
+(or one to a variable that is not set here: a warning)."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 
@@ -39,6 +41,17 @@ def _env_references(ctx: Context) -> Iterator[Diagnostic]:
             for name in ENV_REF.findall(value):
                 if not ENV_NAME.match(name):
                     yield ctx.at(path, f"invalid environment reference '${{{name}}}'", "tenant")
+                elif not os.environ.get(name):
+                    # A warning: the file is linted where its secrets are absent on
+                    # purpose (CI, an editor); the runtime refuses to start without them.
+                    state = (
+                        "is empty"
+                        if name in os.environ
+                        else "is not set; commands that read it will refuse to run"
+                    )
+                    yield ctx.at(
+                        path, f"environment variable {name} {state}", "tenant", severity="warning"
+                    )
 
 
 def _tenant(ctx: Context, tenant_id: str, tenant: Tenant) -> Iterator[Diagnostic]:

@@ -1,0 +1,1 @@
+"""Tests of the `connector` commands as a user runs them: real subprocesses, real files."""
