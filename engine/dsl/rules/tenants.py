@@ -47,7 +47,7 @@ def _env_references(ctx: Context) -> Iterator[Diagnostic]:
                     state = (
                         "is empty"
                         if name in os.environ
-                        else "is not set; commands that read it will refuse to run"
+                        else "is not set; runtime commands will refuse to run"
                     )
                     yield ctx.at(
                         path, f"environment variable {name} {state}", "tenant", severity="warning"
