@@ -8,14 +8,17 @@ Each case runs the real ``connector`` in a subprocess on a deployment made by
 from __future__ import annotations
 
 import shutil
+import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from engine.store.migrate import head
-from tests.commands.starter import Starter
+from tests.commands.starter import CLI, Starter, closed_port
 from tests.conftest import ADMIN_URL
 
 NEEDS_TABLES: dict[str, tuple[str, ...]] = {
@@ -151,3 +154,24 @@ def test_db_upgrade_needs_no_secrets_and_says_where_a_folder_is_missing(starter:
     failed = starter.run("db", "upgrade", env=bare)
     assert failed.returncode == 2 and failed.stderr.count("\n") == 1
     assert "nowhere/connector.db" in failed.stderr and "unable to open" in failed.stderr
+
+
+def test_serve_migrates_a_missing_sqlite_database_at_start(starter: Starter) -> None:
+    port = closed_port()
+    argv = [*CLI, "serve", "--port", str(port), "--no-worker", "--no-scheduler"]
+    server = subprocess.Popen(
+        argv, cwd=starter.folder, env=starter.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        answer = None
+        while answer is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert answer is not None and answer.status_code == 200, server.poll()
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+    assert starter.run("db", "upgrade").stdout.endswith(f"at {head()}\n")
