@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 
+from engine.commands.serve import self_signed
 from simulators.serving import LoopbackServer
 from tests.simulators.greenhouse.support import Env, Receiver, verify
 
@@ -160,7 +160,7 @@ def test_failed_ping_disables_the_webhook(env: Env) -> None:
 
 
 def test_webhooks_to_self_signed_https(env: Env, tmp_path: Path) -> None:
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path, "127.0.0.1")  # the one connector serve --https makes
     rec = Receiver()
     with LoopbackServer(rec.app, ssl_certfile=str(cert), ssl_keyfile=str(key)) as server:
         assert server.url.startswith("https://")
@@ -168,34 +168,3 @@ def test_webhooks_to_self_signed_https(env: Env, tmp_path: Path) -> None:
         assert env.sim.wait_for_deliveries(5)
     assert rec.bodies()[0]["action"] == "ping"
     assert env.sim.deliveries()[0]["status"] == "delivered"
-
-
-def _self_signed(folder: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + dt.timedelta(hours=1))
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
