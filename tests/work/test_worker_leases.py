@@ -10,9 +10,8 @@ from engine.store.inbox import Inbox
 from engine.web.app import create_app
 from engine.work.worker import Worker
 from simulators.kit.faults import Faults
-from simulators.serving import LoopbackServer
 from simulators.world import World
-from tests.web.test_webhooks import greenhouse_post
+from tests.work.jobs import stored_job_events
 
 LEASE = 0.3  # seconds; every suite call below takes longer than this
 
@@ -21,11 +20,7 @@ def test_a_slow_batch_keeps_its_events_until_it_is_done(tmp_path: Path, database
     with World(tmp_path, database_url=database_url) as world:
         runtime = world.runtime()
         app = create_app(runtime, worker=False)
-        jobs = [world.greenhouse.create_job(name=f"Slow {n}", status="open") for n in range(4)]
-        with LoopbackServer(app) as server:
-            for n, job in enumerate(jobs):
-                body = {"action": "job_created", "payload": {"job": {"id": job["id"]}}}
-                assert greenhouse_post(server.url, world.hook_secret, body, f"slow-{n}").is_success
+        stored_job_events(world, app, [f"Slow {n}" for n in range(4)])
         world.suite.faults.set(Faults(latency_ms=500))
         working = Worker(runtime, Inbox(runtime.engine, lease=LEASE), name="slow")
         other = Inbox(runtime.engine, lease=LEASE)

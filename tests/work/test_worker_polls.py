@@ -13,9 +13,8 @@ from engine.web.app import create_app
 from engine.work.scheduler import Scheduler
 from engine.work.worker import Worker
 from simulators.kit.faults import Faults
-from simulators.serving import LoopbackServer
 from simulators.world import TENANT, World
-from tests.web.test_webhooks import greenhouse_post
+from tests.work.jobs import stored_job_events
 
 
 def _polled(runtime: Runtime) -> tuple[str, ...]:
@@ -30,18 +29,14 @@ def test_a_reconcile_and_a_job_event_in_one_batch_make_one_project(
     with World(tmp_path, database_url=database_url) as world:
         runtime = world.runtime()
         app = create_app(runtime, worker=False)
-        jobs = [world.greenhouse.create_job(name=f"Raced {n}", status="open") for n in range(3)]
-        with LoopbackServer(app) as server:
-            for n, job in enumerate(jobs):
-                body = {"action": "job_created", "payload": {"job": {"id": job["id"]}}}
-                assert greenhouse_post(server.url, world.hook_secret, body, f"race-{n}").is_success
+        stored_job_events(world, app, [f"Raced {n}" for n in range(3)])
         inbox = Inbox(runtime.engine)
         assert asyncio.run(Scheduler(runtime, inbox).tick()) > 0  # the first reconcile passes
         # slow suite answers widen the window in which both would see the job unlinked
         world.suite.faults.set(Faults(latency_ms=50))
         worker = Worker(runtime, inbox, name="one", batch=100)
         claimed = asyncio.run(worker.run_once())
-        assert claimed == len(jobs) + len(_polled(runtime))
+        assert claimed == 3 + len(_polled(runtime))  # three job events and the polls
         assert inbox.depth() == {"done": claimed}  # nothing failed on a link conflict
         names = sorted(p["name"] for p in world.company.projects.values())
         assert names == [f"Raced {n}" for n in range(3)]  # one project per job, no twin
