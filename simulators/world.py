@@ -50,7 +50,7 @@ tenants:
 TENANT_CONFIG = """\
   {tenant}:
     suite_company: {tenant}
-{suite_auth}    setup: ideal
+{suite_auth}    setup: {setup}
 {ats}    suite_secrets:
       client_id: {suite_id}
       client_secret: {suite_secret}
@@ -60,8 +60,9 @@ TENANT_CONFIG = """\
 
 
 class World:
-    """The suite and each ATS simulator in ``ats`` (default: every shipped one), served on
-    loopback; the first ATS is tenant ``acme``, the others ``acme-{name}``."""
+    """The suite and each ATS simulator in ``ats`` (default: the first shipped one,
+    Greenhouse), served on loopback; the first ATS is tenant ``acme``, the others
+    ``acme-{name}``."""
 
     def __init__(
         self,
@@ -75,7 +76,7 @@ class World:
         self.suite_auth = suite_auth
         self.directory = directory
         self.database = database_url or "sqlite:///connector.db"
-        self.simulators = list(SIMULATORS if ats is None else ats)
+        self.simulators = list(SIMULATORS[:1] if ats is None else ats)
         self.suite_app = suite.create_app(seed=seed)
         self.suite_server = LoopbackServer(self.suite_app)
         self.ats_apps = {s.name: s.create_app(seed=seed) for s in self.simulators}
@@ -144,6 +145,7 @@ class World:
         return TENANT_CONFIG.format(
             tenant=tenant,
             suite_auth=f"    suite_auth: {self.suite_auth}\n" if self.suite_auth else "",
+            setup=simulator.setup,
             ats=simulator.tenant(self.ats_apps[simulator.name], url, self.hook_secret),
             suite_id=SUITE_CLIENT[0] if tenant == TENANT else f"{SUITE_CLIENT[0]}-{tenant}",
             suite_secret=SUITE_CLIENT[1],

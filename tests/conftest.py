@@ -58,11 +58,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'connector.db'}"
         return
     base = request.getfixturevalue("postgres_url")
-    engine = create_engine(base, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:  # a clean slate: drop what an earlier test made
+    clean_postgres(base)
+    yield base
+
+
+def clean_postgres(url: str) -> None:
+    """A clean slate: drop what an earlier test made."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
-    yield base
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

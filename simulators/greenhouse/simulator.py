@@ -38,6 +38,10 @@ class Greenhouse:
     name = "greenhouse"
     interview_stage = "Video Interview"
     completed_stage = "Video Interview Completed"
+    setup = "ideal"
+
+    def __init__(self) -> None:
+        self.roles = {"Site Admin": "admin", "Standard": "recruiter"}
 
     def create_app(self, *, seed: int = 0) -> Starlette:
         return create_app(seed=seed)
@@ -56,6 +60,19 @@ class Greenhouse:
 
     def open_job(self, app: Starlette, title: str, description: str) -> Any:
         return _sim(app).create_job(name=title, status="open", notes=description)["id"]
+
+    def update_job(self, app: Starlette, job_id: Any, title: str) -> None:
+        _sim(app).update_job(job_id, name=title)
+
+    def close_job(self, app: Starlette, job_id: Any) -> None:
+        _sim(app).delete_job(job_id)
+
+    def add_user(self, app: Starlette, first: str, last: str, email: str, role: str) -> Any:
+        admin = {"Site Admin": True, "Standard": False}[role]
+        user = _sim(app).create_user(
+            first_name=first, last_name=last, email=email, site_admin=admin
+        )
+        return user["id"]
 
     def apply(self, app: Starlette, job_id: Any, first: str, last: str, email: str) -> Any:
         candidate = {"first_name": first, "last_name": last,

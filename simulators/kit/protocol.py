@@ -3,6 +3,8 @@
     class Lever:                                # simulators/lever/__init__.py
         name = "lever"                          # the spec, mappings/ats/lever.yaml
         interview_stage, completed_stage = "Video Interview", "Video Interview Done"
+        setup = "ideal"
+        roles = {"super admin": "admin", "interviewer": "viewer"}   # ATS role: suite role
         def create_app(self, *, seed: int = 0) -> Starlette: ...
         def tenant(self, app, base_url, hook_secret) -> str: ...   # connector.yaml lines
         ...
@@ -28,6 +30,10 @@ class AtsSimulator(Protocol):
     """The stage whose applications the spec invites to a video interview."""
     completed_stage: str
     """The stage the spec moves an application to once the interview is recorded."""
+    setup: str
+    """The tenant's setup with this ATS: ``ideal`` (webhooks) or ``static`` (polling only)."""
+    roles: dict[str, str]
+    """Each ATS role ``add_user`` takes, and the suite role the spec converts it to."""
 
     def create_app(self, *, seed: int = 0) -> Starlette:
         """A new simulator, empty; ``seed`` seeds its data and fault RNGs."""
@@ -46,6 +52,19 @@ class AtsSimulator(Protocol):
         """An open job (its webhook sent); returns its id."""
         ...
 
+    def update_job(self, app: Starlette, job_id: Any, title: str) -> None:
+        """Rename a job, as a recruiter would (its webhook sent, its update time moved)."""
+        ...
+
+    def close_job(self, app: Starlette, job_id: Any) -> None:
+        """Close, archive or delete the job, whichever this ATS does to a filled job; the
+        spec archives its project."""
+        ...
+
+    def add_user(self, app: Starlette, first: str, last: str, email: str, role: str) -> Any:
+        """An active user with the ATS role ``role`` (a key of ``roles``); returns its id."""
+        ...
+
     def apply(self, app: Starlette, job_id: Any, first: str, last: str, email: str) -> Any:
         """A new candidate's application to a job; returns the application's id."""
         ...
@@ -59,5 +78,6 @@ class AtsSimulator(Protocol):
         ...
 
     def notes(self, app: Starlette, application_id: Any) -> list[str]:
-        """The bodies of the notes on an application, oldest first."""
+        """The bodies of the notes (or comments) on an application, oldest first. A rating's
+        note names the score as ``4/5``, the evaluator and the comment."""
         ...

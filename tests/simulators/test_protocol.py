@@ -35,6 +35,12 @@ def test_seed_helpers_act_on_a_live_simulator(ats: AtsSimulator) -> None:
         assert ats.stage_of(app, application) == ats.completed_stage
         assert ats.notes(app, application) == []
         assert ats.stage_of(app, "no-such-application") is None
+        ats.update_job(app, job, "Senior Designer")
+        ats.close_job(app, job)
+        assert ats.setup in ("ideal", "static") and ats.roles
+        ids = [ats.add_user(app, "Pat", f"User{n}", f"u{n}@example.com", role)
+               for n, role in enumerate(ats.roles)]  # fmt: skip
+        assert len(set(map(str, ids))) == len(ats.roles)
 
 
 def test_an_unknown_simulator_is_named_with_the_known_ones() -> None:
