@@ -218,6 +218,7 @@ class Tenant:
     setup: Literal["ideal", "quick", "static"] = "ideal"
     ats_base_url: str | None = None
     ats_token_url: str | None = None
+    poll_interval: Duration | None = None
     secrets: Mapping[str, str] = empty()
     suite_secrets: Mapping[str, str] = empty()
     frame_origins: tuple[str, ...] = ()

@@ -1,8 +1,9 @@
 """The polling scheduler: puts polls in the inbox when they are due; workers run them.
 
-Each (tenant, flow) of a static-setup tenant is polled at its spec's interval from the
-stored cursor, and every tenant gets a full reconciliation pass at the spec's reconcile
-period (which finds records deleted at the source). A due poll becomes an inbox event:
+Each (tenant, flow) of a static-setup tenant is polled at its spec's interval (or the
+tenant's ``poll_interval`` in connector.yaml) from the stored cursor, and every tenant
+gets a full reconciliation pass at the spec's reconcile period (which finds records
+deleted at the source). A due poll becomes an inbox event:
 
     source "poll", type "poll" (or "reconcile"), dedup key "poll:jobs_to_projects:<slot>",
     record key "poll:jobs_to_projects", payload {"flow": "jobs_to_projects", "full": false}
@@ -65,12 +66,13 @@ class Scheduler:
             polling = tenant.ats.polling
             if polling is None:
                 continue
+            interval = tenant.config.poll_interval or polling.interval
             for flow in polling.flows:
                 reconciled = self.stamps.last(tenant_id, f"reconcile:{flow}")
                 polled = self.stamps.last(tenant_id, f"poll:{flow}")
                 if now - reconciled >= polling.reconcile:
                     out.append(Due(tenant_id, Poll(flow, full=True), reconciled))
-                elif tenant.config.setup == "static" and now - polled >= polling.interval:
+                elif tenant.config.setup == "static" and now - polled >= interval:
                     out.append(Due(tenant_id, Poll(flow, full=False), polled))
         return out
 

@@ -147,3 +147,23 @@ def test_a_failing_poll_backs_off_then_waits_dead_lettered(tmp_path: Path) -> No
         (event,) = inbox.list()
         assert (event.status, event.attempts) == ("dead", MAX_ATTEMPTS)  # kept, not lost
         assert worker.failed == MAX_ATTEMPTS and worker.processed == 0
+
+
+def test_a_tenant_poll_interval_overrides_the_spec(tmp_path: Path) -> None:
+    """A company that wants its changes sooner (or rarer) sets ``poll_interval``."""
+    with World(tmp_path) as world:
+        _static(world)
+        world.config_path.write_text(
+            world.config_path.read_text().replace(
+                "setup: static", "setup: static\n    poll_interval: 2m"
+            )
+        )
+        clock = Clock()
+        runtime = world.runtime()
+        scheduler = Scheduler(runtime, Inbox(runtime.engine), clock=clock)
+        assert asyncio.run(scheduler.tick()) == 3  # the first full pass
+        clock.now += 119
+        assert asyncio.run(scheduler.tick()) == 0
+        clock.now += 1  # 2 minutes, not the spec's 15
+        assert asyncio.run(scheduler.tick()) == 3
+        assert scheduler.fired[-3:] == [(TENANT, flow, False) for flow in POLLED]
