@@ -51,7 +51,7 @@ TENANT_CONFIG = """\
   {tenant}:
     suite_company: {tenant}
 {suite_auth}    setup: {setup}
-{ats}    suite_secrets:
+{poll_interval}{ats}    suite_secrets:
       client_id: {suite_id}
       client_secret: {suite_secret}
       webhook_secret: {suite_hook}
@@ -72,8 +72,10 @@ class World:
         database_url: str | None = None,
         suite_auth: str | None = "client",
         ats: Sequence[AtsSimulator] | None = None,
+        poll_interval: str | None = None,
     ) -> None:
         self.suite_auth = suite_auth
+        self.poll_interval = poll_interval  # each tenant's, where given
         self.directory = directory
         self.database = database_url or "sqlite:///connector.db"
         self.simulators = list(SIMULATORS[:1] if ats is None else ats)
@@ -146,6 +148,9 @@ class World:
             tenant=tenant,
             suite_auth=f"    suite_auth: {self.suite_auth}\n" if self.suite_auth else "",
             setup=simulator.setup,
+            poll_interval=f"    poll_interval: {self.poll_interval}\n"
+            if self.poll_interval
+            else "",
             ats=simulator.tenant(self.ats_apps[simulator.name], url, self.hook_secret),
             suite_id=SUITE_CLIENT[0] if tenant == TENANT else f"{SUITE_CLIENT[0]}-{tenant}",
             suite_secret=SUITE_CLIENT[1],

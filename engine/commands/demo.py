@@ -1,7 +1,9 @@
 """``connector demo [--check]``: the whole product on loopback, in one command.
 
 The demo lives with the simulators, which the engine never imports: it is found through
-the ``connector.simulators`` entry point named ``demo``, a ``run(check: bool) -> int``::
+the ``connector.simulators`` entry point named ``demo``, a
+``run(check: bool, ats: str | None) -> int`` (``ats`` names the ATS simulator to play
+against, None the first shipped)::
 
     [project.entry-points."connector.simulators"]
     demo = "simulators.demo:run"
@@ -17,7 +19,7 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 
 GROUP = "connector.simulators"
-DemoRunner = Callable[[bool], int]
+DemoRunner = Callable[[bool, str | None], int]
 
 
 class SimulatorsMissing(LookupError):
@@ -41,7 +43,7 @@ def run_demo(args: argparse.Namespace) -> int:
     except SimulatorsMissing as exc:
         print(f"demo: {exc}", file=sys.stderr)
         return 2
-    return runner(bool(args.check))
+    return runner(bool(args.check), args.ats)
 
 
 def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -50,5 +52,10 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     demo.add_argument(
         "--check", action="store_true", help="run headless; exit 0 only if every step passed"
+    )
+    demo.add_argument(
+        "--ats",
+        metavar="NAME",
+        help="the ATS to play against, by its spec's name (default: the first shipped)",
     )
     demo.set_defaults(run=run_demo)

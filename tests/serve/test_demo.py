@@ -27,6 +27,7 @@ import httpx
 import pytest
 
 from engine.dsl.loader import load_catalog
+from simulators.registry import SIMULATORS
 
 # PR_SET_PDEATHSIG (1) is kept across exec: the demo is SIGKILLed when pytest dies
 ORPHAN_GUARD = (
@@ -136,11 +137,14 @@ def running_demo(*, ignore_sigint: bool = False) -> Iterator[RunningDemo]:
         process.stdout.close()
 
 
-def test_demo_check_passes_every_step() -> None:
-    process = subprocess.Popen(
-        [*DEMO, "--check"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+def _demo_check(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*DEMO, "--check", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )  # fmt: skip
+
+
+def _passed_every_step(process: subprocess.Popen[str]) -> None:
     try:
         out, err = process.communicate(timeout=180)
     finally:
@@ -149,6 +153,29 @@ def test_demo_check_passes_every_step() -> None:
     assert process.returncode == 0, out + err
     assert lines[-1] == "demo: 6/6 steps passed"
     assert sum(line.strip().startswith("ok ") for line in lines) == 6
+
+
+def test_demo_check_passes_every_step() -> None:
+    _passed_every_step(_demo_check())
+
+
+def test_the_demo_plays_against_every_other_shipped_ats() -> None:
+    """``connector demo --ats NAME``; the demos run side by side, as they share nothing."""
+    others = [ats.name for ats in SIMULATORS[1:]]
+    processes = {name: _demo_check("--ats", name) for name in others}
+    try:
+        for process in processes.values():
+            _passed_every_step(process)
+    finally:
+        for process in processes.values():
+            _kill_group(process)
+
+
+def test_an_unknown_ats_is_refused_with_the_shipped_ones() -> None:
+    run = subprocess.run([*DEMO, "--check", "--ats", "nope"], capture_output=True, text=True,
+                         timeout=60, check=False)  # fmt: skip
+    assert run.returncode == 2
+    assert "no ATS simulator 'nope'" in run.stderr and "greenhouse" in run.stderr
 
 
 def test_demo_prints_every_widget_of_the_spec_and_every_url_answers() -> None:
