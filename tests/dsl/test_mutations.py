@@ -128,7 +128,9 @@ def test_a_break_is_reported_at_its_line(
     spec: Path, make: Callable[[str, yaml.Node], Break]
 ) -> None:
     text = spec.read_text(encoding="utf-8")
-    broken = make(text, yaml.compose(text))
+    root = yaml.compose(text)
+    assert root is not None
+    broken = make(text, root)
     errors = _lint(spec, broken.text)
     assert errors, f"{spec.name}: the break went unreported"
     hits = [e for e in errors if e.line == broken.line and e.rule == broken.rule]
