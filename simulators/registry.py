@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from simulators.greenhouse.simulator import Greenhouse
 from simulators.kit.protocol import AtsSimulator
+from simulators.teamtailor.simulator import Teamtailor
 
-SIMULATORS: list[AtsSimulator] = [Greenhouse()]
+SIMULATORS: list[AtsSimulator] = [Greenhouse(), Teamtailor()]
 
 
 def simulator(name: str) -> AtsSimulator:
