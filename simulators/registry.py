@@ -13,8 +13,9 @@ from __future__ import annotations
 from simulators.greenhouse.simulator import Greenhouse
 from simulators.kit.protocol import AtsSimulator
 from simulators.teamtailor.simulator import Teamtailor
+from simulators.workable.simulator import Workable
 
-SIMULATORS: list[AtsSimulator] = [Greenhouse(), Teamtailor()]
+SIMULATORS: list[AtsSimulator] = [Greenhouse(), Teamtailor(), Workable()]
 
 
 def simulator(name: str) -> AtsSimulator:
