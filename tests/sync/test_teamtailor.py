@@ -1,0 +1,154 @@
+"""Teamtailor through Connector's real webhook route, worker and scheduler, on loopback.
+
+Teamtailor sends each company webhook once and never again, so a lost delivery is only
+found by polling: the spec's reconcile pass brings the change in. Its signature is a
+field of the body (base64 of the hex HMAC-SHA256 of the record id), checked by the hmac
+verifier: a wrong key, or a signature lifted from another record, is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from engine.store.inbox import Inbox
+from engine.tenants import Runtime
+from engine.web.app import create_app
+from engine.work.scheduler import Scheduler
+from engine.work.worker import Worker
+from simulators.kit.faults import Faults
+from simulators.kit.serving import LoopbackServer
+from simulators.teamtailor.simulator import Teamtailor
+from simulators.teamtailor.state import TeamtailorSim
+from simulators.world import TENANT, World
+
+TT = Teamtailor()
+DAY = 24 * 3600
+
+
+@dataclass
+class Live:
+    world: World
+    runtime: Runtime
+    inbox: Inbox
+    hook_url: str
+
+    @property
+    def sim(self) -> TeamtailorSim:
+        sim: TeamtailorSim = self.world.ats_apps["teamtailor"].state.sim
+        return sim
+
+    def work(self) -> int:
+        """Run the worker until the inbox holds nothing to do; how many it claimed."""
+        worker = Worker(self.runtime, self.inbox, name="test", batch=100)
+        claimed = 0
+        for _ in range(10):  # events about one record are claimed one at a time
+            batch = asyncio.run(worker.run_once())
+            claimed += batch
+            if not batch:
+                break
+        assert set(self.inbox.depth()) <= {"done"}, self.inbox.depth()
+        return claimed
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    with World(tmp_path, ats=[TT]) as world:
+        runtime = world.runtime()
+        app = create_app(runtime, worker=False)
+        with LoopbackServer(app) as server:
+            url = f"{server.url}/hooks/{TENANT}/teamtailor"
+            TT.subscribe(world.ats_apps["teamtailor"], url, world.hook_secret)
+            yield Live(world, runtime, Inbox(runtime.engine), url)
+
+
+def _signed(key: str, resource_id: str) -> str:
+    digest = hmac.new(key.encode(), resource_id.encode(), hashlib.sha256).hexdigest()
+    return base64.b64encode(digest.encode()).decode()
+
+
+def _post(url: str, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(
+        url,
+        content=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+
+
+def test_a_dropped_delivery_is_brought_in_by_the_reconcile_poll(live: Live) -> None:
+    app = live.world.ats_apps["teamtailor"]
+    company = live.world.company
+    job = TT.open_job(app, "Engineer", "<p>Platform</p>")
+    assert live.sim.dispatcher.wait_idle(10)
+    assert [d["status"] for d in live.sim.deliveries()] == ["delivered"]
+    assert live.work() == 1  # the signed job.create, accepted by the real route
+    assert [p["external_id"] for p in company.projects.values()] == [job]
+
+    clock = [1_000_000_000.0]
+    scheduler = Scheduler(live.runtime, live.inbox, clock=lambda: clock[0])
+    assert asyncio.run(scheduler.tick()) == 3  # the first reconcile of each polled flow
+    live.work()
+
+    live.sim.faults.set(Faults(drop_webhooks=1.0))
+    application = TT.apply(app, job, "Ada", "Lovelace", "ada@example.com")
+    TT.move(app, application, TT.interview_stage)
+    assert live.sim.dispatcher.wait_idle(10)
+    dropped = [d for d in live.sim.deliveries() if d["status"] == "dropped"]
+    assert {d["event"] for d in dropped} == {
+        "candidate.create",
+        "job_application.create",
+        "job_application.update",
+    }
+    assert live.work() == 0  # nothing arrived
+    assert not company.invitations
+
+    clock[0] += DAY / 2  # not due before the reconcile period
+    assert asyncio.run(scheduler.tick()) == 0
+    clock[0] += DAY / 2
+    assert asyncio.run(scheduler.tick()) == 3
+    live.work()
+    (invitation,) = company.invitations.values()
+    assert invitation["external_id"] == application
+    assert company.candidates[invitation["candidate_id"]]["email"] == "ada@example.com"
+
+
+def test_a_signed_delivery_is_accepted_and_a_wrong_signature_refused(live: Live) -> None:
+    job = live.sim.create_job(title="Signed", body="")
+    data = {"id": job["id"], "type": "jobs", "attributes": {"updated-at": job["updated_at"]}}
+    payload = {"event_name": "job.update", "data": data}
+    right = _signed(live.world.hook_secret, job["id"])
+
+    wrong_key = _post(live.hook_url, {"payload": payload, "signature": _signed("nope", job["id"])})
+    assert wrong_key.status_code == 401
+    other = live.sim.create_job(title="Other", body="")
+    lifted = {"payload": {**payload, "data": {**data, "id": other["id"]}}, "signature": right}
+    assert _post(live.hook_url, lifted).status_code == 401  # a signature names one record
+    assert _post(live.hook_url, {"payload": payload}).status_code == 401  # none at all
+
+    accepted = _post(live.hook_url, {"payload": payload, "signature": right})
+    assert accepted.status_code == 200 and accepted.json() == {"status": "accepted"}
+    again = _post(live.hook_url, {"payload": payload, "signature": right})
+    assert again.json() == {"status": "duplicate"}  # the same change, delivered twice
+
+
+def test_a_stage_change_webhook_invites_the_candidate(live: Live) -> None:
+    app = live.world.ats_apps["teamtailor"]
+    job = TT.open_job(app, "Designer", "")
+    application = TT.apply(app, job, "Grace", "Hopper", "grace@example.com")
+    TT.move(app, application, TT.interview_stage)
+    assert live.sim.dispatcher.wait_idle(10)
+    assert {d["status"] for d in live.sim.deliveries()} == {"delivered"}
+    live.work()  # thin events: each record is fetched by id, the stage name with it
+    (invitation,) = live.world.company.invitations.values()
+    assert invitation["external_id"] == application and invitation["status"] == "invited"
