@@ -10,12 +10,13 @@ one line here, and its test.
 
 from __future__ import annotations
 
+from simulators.bamboohr.simulator import BambooHR
 from simulators.greenhouse.simulator import Greenhouse
 from simulators.kit.protocol import AtsSimulator
 from simulators.teamtailor.simulator import Teamtailor
 from simulators.workable.simulator import Workable
 
-SIMULATORS: list[AtsSimulator] = [Greenhouse(), Teamtailor(), Workable()]
+SIMULATORS: list[AtsSimulator] = [Greenhouse(), Teamtailor(), Workable(), BambooHR()]
 
 
 def simulator(name: str) -> AtsSimulator:
