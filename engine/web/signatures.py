@@ -122,7 +122,14 @@ class HmacVerifier(Verifier):
     header may hold a list separated by ``,`` or ``;`` (several keys, Stripe's
     ``t=…,v1=…``): entries without ``prefix`` are skipped, any other may match. For
     ``encoding: base64`` the text may also be base64 of the lower-case hex digest
-    (Teamtailor). ``timestamp_header`` may be ``body:<JMESPath>`` as well.
+    (Teamtailor). ``timestamp_header`` may be ``body:<JMESPath>`` as well, or
+    ``entry:<name>`` for the ``<name>=`` entry of the signature's list::
+
+        {type: hmac, header: Stripe-Signature, prefix: "v1=", timestamp_header: "entry:t",
+         signed: "{{ timestamp }}.{{ body }}", secret: "{{ secrets.s }}"}
+
+    ``header_encoding: base64`` decodes the whole value first, for a list sent as base64
+    (``base64("t=1717171717,v2=<hex>")``).
     """
 
     type = "hmac"
@@ -138,6 +145,8 @@ class HmacVerifier(Verifier):
             raise SignatureError(f"invalid JMESPath in {names}") from None
         if "timestamp" in spec.signed.variables and not spec.timestamp_header:
             raise SignatureError("the signed template reads timestamp but no timestamp_header")
+        if spec.timestamp_header == "entry:":
+            raise SignatureError("timestamp_header entry: names no entry")
 
     def _read(self, name: str, headers: dict[str, str], data: Any) -> str | None:
         if not name.startswith("body:"):
@@ -145,19 +154,40 @@ class HmacVerifier(Verifier):
         found = self._paths[name].search(data)
         return None if found is None or isinstance(found, dict | list) else str(found)
 
+    def _entries(self, value: str) -> list[str]:
+        """The entries of the signature's value, unwrapped first when it is base64."""
+        if self.spec.header_encoding == "base64":
+            raw = decode(value, "base64")
+            try:
+                value = raw.decode("ascii")
+            except UnicodeDecodeError:
+                value = ""
+            if not value:
+                raise SignatureError(f"{self.spec.header!r} is not base64 of a signature")
+        return [entry.strip() for entry in re.split(r"[,;]", value)]
+
+    def _sent_at(self, headers: dict[str, str], data: Any, entries: list[str]) -> str | None:
+        """The send time from a header, the body or an entry of the signature."""
+        name = str(self.spec.timestamp_header)
+        if not name.startswith("entry:"):
+            return self._read(name, headers, data)
+        key = name.removeprefix("entry:") + "="
+        found = [entry.removeprefix(key) for entry in entries if entry.startswith(key)]
+        return found[0] if len(found) == 1 else None  # two send times name none
+
     def verify(self, body: bytes, headers: Mapping[str, str], *, now: float | None = None) -> None:
         spec, lower = self.spec, _lower(headers)
         data = _parse(body) if self._paths or not self._raw else {}
         value = self._read(spec.header, lower, data)
         if not value:
             raise SignatureError(f"missing signature {spec.header!r}")
+        entries = self._entries(value)
         timestamp = None
         if spec.timestamp_header:
-            timestamp = self._read(spec.timestamp_header, lower, data)
+            timestamp = self._sent_at(lower, data, entries)
             if timestamp is None:
                 raise SignatureError(f"missing timestamp {spec.timestamp_header!r}")
             _timestamp(timestamp, float(spec.tolerance), now)
-        entries = [entry.strip() for entry in re.split(r"[,;]", value)]
         candidates = [e.removeprefix(spec.prefix) for e in entries if e.startswith(spec.prefix)]
         if not candidates:
             raise SignatureError(f"signature does not start with {spec.prefix!r}")

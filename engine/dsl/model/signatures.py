@@ -7,7 +7,10 @@
       secret: "{{ secrets.webhook_secret }}"
 
 builds ``HmacSignature(type="hmac", header="Signature", prefix="sha256 ", ...)``: the
-hex SHA-256 HMAC of the body, after ``sha256 ``, in the ``Signature`` header.
+hex SHA-256 HMAC of the body, after ``sha256 ``, in the ``Signature`` header. A header
+of entries with the send time in one of them (``t=1717171717,v1=<hex>``) reads it with
+``timestamp_header: "entry:t"``; ``header_encoding: base64`` unwraps a header that is
+base64 of such a list before its entries are read.
 The runtime verifier of each type is registered in ``engine.web.signatures.VERIFIERS``.
 """
 
@@ -32,6 +35,7 @@ class HmacSignature:
     signed: Template = variables(SIGNED_VARS, Template.compile("{{ body }}"))
     timestamp_header: str | None = None
     tolerance: Duration = Duration(300)
+    header_encoding: Literal["none", "base64"] = "none"
 
 
 @dataclass(frozen=True)
