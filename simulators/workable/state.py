@@ -11,6 +11,7 @@ behind one lock so the routes and the test helpers may use it from any thread.
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 import time
 import uuid
@@ -75,6 +76,7 @@ class WorkableSim:
             headers={"User-Agent": "Workable-Webhooks (simulator)"},
         )  # fmt: skip
         self.tokens: dict[str, str] = {}  # token -> the member it acts as
+        self.served = 0  # authenticated API requests
         self._new_tables()
 
     def _new_tables(self) -> None:
@@ -107,9 +109,10 @@ class WorkableSim:
     def admit(self, token: str) -> tuple[dict[str, str], int | None]:
         """The X-Rate-Limit-* headers of this request, and Retry-After when over the limit."""
         with self.lock:
+            self.served += 1
             admission = self.window.hit(token, self.settings.rate_limit,
                                         self.settings.rate_window_seconds)  # fmt: skip
-        reset = int(time.time()) + admission.reset  # the epoch second of the next interval
+        reset = math.ceil(time.time() + admission.reset)  # the epoch second of the next interval
         out = {"X-Rate-Limit-Limit": str(admission.limit),
                "X-Rate-Limit-Remaining": str(admission.remaining),
                "X-Rate-Limit-Reset": str(reset)}  # fmt: skip
@@ -247,6 +250,7 @@ class WorkableSim:
                 "comments": list(self.comments.values()),
                 "subscriptions": [s.to_json() for s in self.subscriptions.values()],
                 "settings": asdict(self.settings),
+                "served": self.served,
                 "throttled": self.window.throttled,
             }
 
