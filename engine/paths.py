@@ -23,8 +23,24 @@ TEMPLATES_DIR = (DATA_DIR / "ui_templates").resolve()
 
 def resolve_mappings(config: Path, value: str | None) -> Path:
     """The mappings folder of a connector.yaml: ``value`` relative to the file; without
-    one, ``mappings/`` beside it, else the specs shipped with Connector."""
+    one, ``mappings/`` beside it (with a suite.yaml or an ``ats/`` folder), else the
+    specs shipped with Connector."""
     if value:
         return (config.parent / value).resolve()
     beside = config.parent / "mappings"
-    return beside.resolve() if (beside / "suite.yaml").is_file() else MAPPINGS_DIR
+    mine = (beside / "suite.yaml").is_file() or (beside / "ats").is_dir()
+    return beside.resolve() if mine else MAPPINGS_DIR
+
+
+def catalog_files(folder: Path) -> tuple[Path, dict[str, Path]]:
+    """The suite spec and the ATS specs (by name) a mappings folder stands for.
+
+    A folder with its own ``suite.yaml`` is complete: its specs are all there is. A
+    folder of only ``ats/*.yaml`` adds to the shipped specs (one of the same name
+    replaces the shipped one), so an integrator's new spec lives in the project's own
+    folder without a copy of the shipped ones."""
+    own = {p.stem: p for p in sorted((folder / "ats").glob("*.y*ml"))}
+    if (folder / "suite.yaml").is_file() or not (folder / "ats").is_dir():
+        return folder / "suite.yaml", own  # complete, or not a mappings folder at all
+    shipped = {p.stem: p for p in sorted((MAPPINGS_DIR / "ats").glob("*.y*ml"))}
+    return MAPPINGS_DIR / "suite.yaml", {**shipped, **own}

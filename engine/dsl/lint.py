@@ -20,7 +20,7 @@ from engine.dsl.document import parse_document
 from engine.dsl.rules import RULES
 from engine.dsl.schemas import KINDS, schema_errors
 from engine.dsl.spec import AtsSpec, Spec, SuiteSpec
-from engine.paths import MAPPINGS_DIR, TEMPLATES_DIR, resolve_mappings
+from engine.paths import MAPPINGS_DIR, TEMPLATES_DIR, catalog_files, resolve_mappings
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -135,7 +135,7 @@ def _mappings_key(text: str) -> str | None:
 
 
 def _load_default_suite(mappings_dir: Path) -> SuiteSpec | None:
-    path = mappings_dir / "suite.yaml"
+    path = catalog_files(mappings_dir)[0]
     if not path.is_file():
         return None
     spec = lint_text(str(path), path.read_text(encoding="utf-8")).spec
@@ -146,9 +146,9 @@ def _catalogue(folder: Path, done: Mapping[Path, Result]) -> dict[str, Any]:
     """The suite spec and every ATS spec (None when it has errors) of a mappings folder."""
     suite = _load_default_suite(folder)
     specs: dict[str, AtsSpec | None] = {}
-    for path in sorted((folder / "ats").glob("*.y*ml")):
+    for name, path in catalog_files(folder)[1].items():
         result = done.get(path) or lint_text(
             str(path), path.read_text(encoding="utf-8"), suite=suite
         )
-        specs[path.stem] = result.spec if isinstance(result.spec, AtsSpec) else None
+        specs[name] = result.spec if isinstance(result.spec, AtsSpec) else None
     return {"suite": suite, "ats_specs": specs}

@@ -16,7 +16,7 @@ from typing import TypeVar
 from engine.dsl.diagnostics import Diagnostic, SpecError
 from engine.dsl.lint import lint_text
 from engine.dsl.spec import AtsSpec, Deployment, Spec, SuiteSpec
-from engine.paths import MAPPINGS_DIR, resolve_mappings
+from engine.paths import MAPPINGS_DIR, catalog_files, resolve_mappings
 
 S = TypeVar("S", AtsSpec, SuiteSpec, Deployment)
 
@@ -54,13 +54,13 @@ class Catalog:
 
 
 def load_catalog(mappings_dir: Path | str = MAPPINGS_DIR) -> Catalog:
-    root = Path(mappings_dir)
-    suite = load_suite(root / "suite.yaml")
+    suite_path, ats_paths = catalog_files(Path(mappings_dir))
+    suite = load_suite(suite_path)
     specs: dict[str, AtsSpec] = {}
     problems: list[Diagnostic] = []
-    for path in sorted((root / "ats").glob("*.y*ml")):
+    for name, path in ats_paths.items():
         try:
-            specs[path.stem] = load_ats(path, suite)
+            specs[name] = load_ats(path, suite)
         except SpecError as exc:
             problems.extend(exc.diagnostics)
     if problems:

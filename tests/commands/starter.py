@@ -35,6 +35,8 @@ class Starter:
 
     @classmethod
     def init(cls, folder: Path, *args: str) -> Starter:
+        """``connector init`` for Greenhouse unless ``args`` name another ATS."""
+        args = args if "--ats" in args else ("--ats", "greenhouse", *args)
         made = subprocess.run(
             [*CLI, "init", "--dir", str(folder), *args],
             capture_output=True, text=True, timeout=60, check=False,

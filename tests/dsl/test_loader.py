@@ -74,3 +74,34 @@ def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_a_suite_file_is_not_an_ats_spec() -> None:
     with pytest.raises(SpecError, match="expected kind 'ats', found 'suite'"):
         load_ats(MAPPINGS_DIR / "suite.yaml", load_suite())
+
+
+def test_a_folder_of_only_ats_specs_adds_to_the_shipped_ones(tmp_path: Path) -> None:
+    """An integrator's own spec beside connector.yaml, without copying the shipped ones;
+    a spec of a shipped name replaces that one. Lint sees the same catalog."""
+    from engine.dsl.lint import lint_paths
+    from engine.dsl.loader import load_deployment
+
+    shipped = (MAPPINGS_DIR / "ats" / "greenhouse.yaml").read_text(encoding="utf-8")
+    (tmp_path / "mappings" / "ats").mkdir(parents=True)
+    mine = shipped.replace("name: greenhouse", "name: harvest").replace(
+        "title: Greenhouse Harvest v3", "title: Harvest, our own"
+    )
+    (tmp_path / "mappings" / "ats" / "harvest.yaml").write_text(mine, encoding="utf-8")
+    catalog = load_catalog(tmp_path / "mappings")
+    assert catalog.ats["harvest"].title == "Harvest, our own"
+    assert set(load_catalog(MAPPINGS_DIR).ats) < set(catalog.ats)  # the shipped ones too
+    assert catalog.suite == load_catalog(MAPPINGS_DIR).suite
+
+    config = tmp_path / "connector.yaml"  # mappings/ beside it is found without a key
+    config.write_text(
+        "kind: deployment\ndatabase: sqlite:///c.db\nsuite: {base_url: https://suite.example}\n"
+        "tenants:\n  acme: {ats: harvest, suite_company: acme, setup: static,\n"
+        "         secrets: {client_id: a, client_secret: b, user_id: '1', webhook_secret: c},\n"
+        "         suite_secrets: {client_id: a, client_secret: b, webhook_secret: c}}\n",
+        encoding="utf-8",
+    )
+    deployment, found = load_deployment(config)
+    assert deployment.tenants["acme"].ats == "harvest" and "harvest" in found.ats
+    (result,) = lint_paths([config])
+    assert result.errors == []

@@ -12,6 +12,7 @@ from engine.dsl.context import Context, Rule, did_you_mean
 from engine.dsl.diagnostics import Diagnostic
 from engine.dsl.document import Path, walk
 from engine.dsl.spec import AtsSpec, SuiteSpec, Tenant
+from engine.paths import catalog_files
 
 ENV_REF = re.compile(r"\$\{([^}]*)\}")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -23,11 +24,11 @@ def check(ctx: Context) -> Iterator[Diagnostic]:
         return
     yield from _env_references(ctx)
     folder = ctx.mappings_dir
-    if folder is not None and not (folder / "suite.yaml").is_file():
+    if folder is not None and not catalog_files(folder)[0].is_file():
         yield ctx.at(
             ("mappings",) if "mappings" in ctx.data else (),
             f"mappings folder {ctx.data.get('mappings', folder.name)!r} (relative to this file) "
-            "has no suite.yaml",
+            "has no suite.yaml and no ats/ folder",
             "tenant",
         )
         return  # without the suite no tenant can be checked
