@@ -48,11 +48,11 @@ def env(served: tuple[BambooSim, str]) -> Iterator[Env]:
         yield Env(sim, url, http)
 
 
-def _applications(env: Env, count: int, **kwargs: str) -> list[int]:
+def _applications(env: Env, count: int, applied: str | None = None) -> list[int]:
     job = env.sim.create_job(title="Engineer")
     return [
         env.sim.create_application(job["id"], first_name=f"A{n}", last_name="B",
-                                   email=f"a{n}@example.com", **kwargs)["id"]
+                                   email=f"a{n}@example.com", applied=applied)["id"]
         for n in range(count)
     ]  # fmt: skip
 
