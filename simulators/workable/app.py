@@ -33,6 +33,8 @@ Facts followed (https://workable.readme.io/reference):
 - The delivery's envelope (`id`, `event_type`, `resource_type`, `firing_date`).
 - `member_id` may be left out of a move or a comment: the token's member acts.
 - A move without `target_stage` goes to the next stage of the pipeline.
+- A 429 also carries `Retry-After` (seconds to the next interval).
+- Moving and commenting answer an empty 200 and 201.
 - `POST /comments {candidate_id, comment: {body}}` answering `{"comment": {...}}` is NOT a
   Workable route: it stands in for `POST /candidates/:id/comments` until a write's path can
   name a field of the record it writes.

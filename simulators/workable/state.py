@@ -47,6 +47,8 @@ class Settings:
                 if not isinstance(value, list) or not all(_number(v) and v >= 0 for v in value):
                     raise Unprocessable("webhook_retry_delays must be a list of seconds")
                 self.webhook_retry_delays = [float(v) for v in value]
+            elif key == "rate_limit" and (not _number(value) or int(value) != value or value < 1):
+                raise Unprocessable("rate_limit must be an integer >= 1")
             elif not _number(value) or value <= 0:
                 raise Unprocessable(f"{key} must be a number > 0")
             else:
