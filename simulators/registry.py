@@ -13,10 +13,11 @@ from __future__ import annotations
 from simulators.bamboohr.simulator import BambooHR
 from simulators.greenhouse.simulator import Greenhouse
 from simulators.kit.protocol import AtsSimulator
+from simulators.lever.simulator import Lever
 from simulators.teamtailor.simulator import Teamtailor
 from simulators.workable.simulator import Workable
 
-SIMULATORS: list[AtsSimulator] = [Greenhouse(), Teamtailor(), Workable(), BambooHR()]
+SIMULATORS: list[AtsSimulator] = [Greenhouse(), Teamtailor(), Workable(), BambooHR(), Lever()]
 
 
 def simulator(name: str) -> AtsSimulator:
