@@ -31,6 +31,7 @@ from engine.commands.common import add_config, fail, load_runtime
 from engine.dsl.diagnostics import SpecError
 from engine.dsl.loader import load_ats, load_suite
 from engine.dsl.mapping import MappingError, map_record
+from engine.dsl.model.auth import NoAuth
 from engine.dsl.spec import AtsSpec, Flow
 from engine.errors import ConnectorError
 from engine.paths import MAPPINGS_DIR
@@ -118,15 +119,22 @@ def _spec(text: str) -> AtsSpec:
     return load_ats(path, suite)
 
 
+EXCHANGED = ("oauth2_client_credentials", "oauth2_authorization_code", "saml2_bearer")
+
+
 def _replay_client(spec: AtsSpec, cassette: Cassette, transport: ReplayTransport) -> ApiClient:
-    """A client of the spec that sends every request to the recording, at full speed."""
+    """A client of the spec that sends every request to the recording, at full speed.
+    An auth that exchanges credentials for a token is left out (a recording made with a
+    stored token holds no exchange); a static one stays, as it may be in the URL."""
     secrets = {name: f"replay-{name}" for name in spec.secrets}
+    auth = NoAuth() if spec.connection.auth.type in EXCHANGED else None
     unpaced = dataclasses.replace(spec.connection.rate_limit, requests_per_second=None,
                                   remaining_header=None, reset_header=None)  # fmt: skip
     retry = dataclasses.replace(spec.connection.retry, max_attempts=1)
     connection = dataclasses.replace(spec.connection, rate_limit=unpaced, retry=retry)
     return ApiClient(name=spec.name, connection=connection, resources=spec.resources,
-                     tenant="replay", secrets=secrets, urls=cassette.urls, transport=transport)  # fmt: skip
+                     tenant="replay", secrets=secrets, urls=cassette.urls, transport=transport,
+                     auth=auth)  # fmt: skip
 
 
 def _refs(flow: Flow, record: Any) -> dict[str, str]:
