@@ -49,7 +49,7 @@ PIPELINE = (
 
 @dataclass
 class Settings:
-    rate_limit: int = 50  # requests per window per API key
+    rate_limit: int = 10_000  # requests per window per API key (Teamtailor: 50)
     rate_window_seconds: float = 10.0
     api_version: str = "20240404"
     public_base_url: str | None = None

@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from engine.store.inbox import Inbox
+from engine.sync import LiveWriter, SyncEngine
 from engine.tenants import Runtime
 from engine.web.app import create_app
 from engine.work.scheduler import Scheduler
@@ -152,3 +153,18 @@ def test_a_stage_change_webhook_invites_the_candidate(live: Live) -> None:
     live.work()  # thin events: each record is fetched by id, the stage name with it
     (invitation,) = live.world.company.invitations.values()
     assert invitation["external_id"] == application and invitation["status"] == "invited"
+
+
+def test_a_sync_paces_itself_by_the_rate_limit_headers(live: Live) -> None:
+    app = live.world.ats_apps["teamtailor"]
+    live.sim.configure(rate_limit=5, rate_window_seconds=1.0)
+    job = TT.open_job(app, "Engineer", "")
+    for n in range(6):
+        TT.move(app, TT.apply(app, job, f"Cand{n}", "Doe", f"c{n}@example.com"), TT.interview_stage)
+    engine = SyncEngine(live.runtime.tenant(TENANT), live.runtime.engine, writer=LiveWriter)
+    summary = asyncio.run(
+        engine.run(["jobs_to_projects", "applications_to_invitations"], full=True)
+    )
+    assert summary.counts["failed"] == 0
+    assert len(live.world.company.invitations) == 6  # one application a page, stage included
+    assert live.sim.window.throttled == 0  # X-Rate-Limit-Remaining and -Reset were heeded
