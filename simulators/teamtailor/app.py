@@ -25,7 +25,8 @@ Facts followed, by confidence:
   webhook's signature key (as receivers of Teamtailor's partner webhooks verify it).
 - A failed delivery is not retried.
 - 50 requests per 10 seconds per key; ``X-Rate-Limit-Limit``, ``-Remaining`` and
-  ``-Reset`` (seconds left); a 429 has ``Retry-After``.
+  ``-Reset`` (seconds left); a 429 has ``Retry-After``. The knob ``rate_limit``
+  defaults to 10 000 so that shared scenarios do not wait; tests set 50.
 
 [UNCONFIRMED] (simulator choices)
 - Errors are JSON:API ``{"errors": [{status, title, detail, source?}]}``; a wrong key
@@ -33,7 +34,8 @@ Facts followed, by confidence:
 - One pipeline of stages for every job (Teamtailor has stages per job), and
   ``POST /stages/:id/relationships/job-applications`` ``{data: [{type, id}]}`` (the
   JSON:API way to add to a to-many relationship) moves applications into that stage.
-- Users have no webhook events; ``GET /notes`` takes ``filter[candidate]``.
+- User roles admin, recruitment_admin, user, hiring_manager and no_access; users
+  have no webhook events; ``GET /notes`` takes ``filter[candidate]``.
 - Injected faults: ``error_rate`` 500/502/503, ``burst_429``, ``latency_ms``,
   ``drop_webhooks``, ``lost_responses`` (a write applied, answered 502).
 """
