@@ -25,7 +25,8 @@ Facts followed (https://workable.readme.io/reference):
   every response. The simulator's limit is a knob (`rate_limit`), relaxed by default.
 - `POST /candidates/:id/move {member_id, target_stage}`; `POST /candidates/:id/comments
   {member_id, comment: {body, policy?}}` answers 201.
-- `POST /subscriptions {target, event, args?}`: one event per subscription, a target
+- `POST /subscriptions {target, event, args?}`: one event (`candidate_created`,
+  `candidate_moved`, `candidate_deleted`) per subscription, a target
   already subscribed is a 409; deliveries signed with `X-Workable-Signature`, the hex
   HMAC-SHA256 of the body keyed with the account token; only 200 is a success.
 

@@ -24,7 +24,7 @@ from simulators.kit.webhooks import Delivery
 from simulators.workable import records
 from simulators.workable.errors import Unprocessable
 
-EVENTS = ("candidate_created", "candidate_moved")
+EVENTS = ("candidate_created", "candidate_moved", "candidate_deleted")
 ARGS = ("account_id", "job_shortcode", "stage_slug")
 
 

@@ -181,6 +181,13 @@ class WorkableSim:
             self.emit("candidate_moved", moved)
             return moved
 
+    def delete_candidate(self, candidate_id: str) -> None:
+        """As a recruiter deletes a candidate: candidate_deleted carries its last state."""
+        with self.lock:
+            candidate = self.candidate(candidate_id)
+            self.emit("candidate_deleted", candidate)
+            self.candidates.delete(candidate_id)
+
     def add_comment(self, candidate_id: str, member_id: str, body: str) -> Record:
         with self.lock:
             self.candidate(candidate_id)

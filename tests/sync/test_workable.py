@@ -31,33 +31,40 @@ def _sim(world: World) -> WorkableSim:
     return sim
 
 
+def _drain(worker: Worker, sim: WorkableSim) -> int:
+    """Wait for the simulator's deliveries, then claim until the inbox is empty."""
+    assert sim.dispatcher.wait_idle(10)
+    return sum(asyncio.run(worker.run_once()) for _ in range(3))
+
+
 def test_registering_subscribes_each_event_and_deliveries_land(tmp_path: Path) -> None:
     ats = Workable()
     with World(tmp_path, ats=[ats]) as world:
-        runtime, sim = world.runtime(), _sim(world)
+        runtime, sim, ats_app = world.runtime(), _sim(world), world.ats_apps["workable"]
         app = create_app(runtime, worker=False)
+        inbox = Inbox(runtime.engine)
+        worker = Worker(runtime, inbox, name="one")
         with LoopbackServer(app) as server:
             tenant = runtime.tenant(TENANT)
             (url,) = asyncio.run(register_ats(tenant, server.url))
             assert url == f"{server.url}/hooks/{TENANT}/workable"
             asyncio.run(register_ats(tenant, server.url))  # again: subscribed already
             subscribed = {s.event: s.target for s in sim.subscriptions.values()}
-            assert subscribed == {e: f"{url}?event={e}" for e in ("candidate_created",
-                                                                  "candidate_moved")}  # fmt: skip
-            job = ats.open_job(world.ats_apps["workable"], "Engineer", "<p>Team</p>")
-            ada = ats.apply(world.ats_apps["workable"], job, "Ada", "Lovelace", "ada@example.com")
-            ats.move(world.ats_apps["workable"], ada, ats.interview_stage)
-            assert sim.dispatcher.wait_idle(10)
-            assert [d.state for d in sim.dispatcher.snapshot()] == ["delivered"] * 2
-            inbox = Inbox(runtime.engine)
-            worker = Worker(runtime, inbox, name="one")
-            claimed = [asyncio.run(worker.run_once()) for _ in range(3)]
-            assert sum(claimed) == 2  # the record's events, one after the other
-        assert inbox.depth() == {"done": 2}
-        (invitation,) = world.company.invitations.values()
-        assert invitation["external_id"] == ada and invitation["status"] == "invited"
-        (project,) = world.company.projects.values()
-        assert project["external_id"] == job
+            events = ("candidate_created", "candidate_moved", "candidate_deleted")
+            assert subscribed == {e: f"{url}?event={e}" for e in events}
+            job = ats.open_job(ats_app, "Engineer", "<p>Team</p>")
+            ada = ats.apply(ats_app, job, "Ada", "Lovelace", "ada@example.com")
+            ats.move(ats_app, ada, ats.interview_stage)
+            assert _drain(worker, sim) == 2  # the record's two events, one after the other
+            (invitation,) = world.company.invitations.values()
+            assert invitation["external_id"] == ada and invitation["status"] == "invited"
+            (project,) = world.company.projects.values()
+            assert project["external_id"] == job
+            sim.delete_candidate(ada)
+            assert _drain(worker, sim) == 1
+        assert [d.state for d in sim.dispatcher.snapshot()] == ["delivered"] * 3
+        assert inbox.depth() == {"done": 3}
+        assert world.company.invitations == {}  # deleted with its candidate
 
 
 def test_a_wrong_signature_is_refused(tmp_path: Path) -> None:
