@@ -1,0 +1,154 @@
+"""Lever through Connector's real webhook route and worker, on loopback.
+
+Lever signs only ``token + triggeredAt`` (a field of the body, hex HMAC-SHA256 keyed with
+the webhook's signature token): the ``data`` of a delivery is not signed. The spec
+handles every event as a thin one, so the opportunity is fetched by id and a delivery
+whose ``data`` was tampered with invites no one, while the real stage change does. A
+wrong, missing or lifted signature is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from engine.store.inbox import Inbox
+from engine.sync import LiveWriter, SyncEngine
+from engine.tenants import Runtime
+from engine.web.app import create_app
+from engine.work.worker import Worker
+from simulators.kit.serving import LoopbackServer
+from simulators.lever import LeverSim, records
+from simulators.lever.simulator import Lever
+from simulators.world import TENANT, World
+
+LEVER = Lever()
+VIDEO = records.STAGE_IDS[LEVER.interview_stage]
+
+
+@dataclass
+class Live:
+    world: World
+    runtime: Runtime
+    inbox: Inbox
+    hook_url: str
+
+    @property
+    def app(self) -> Any:
+        return self.world.ats_apps["lever"]
+
+    @property
+    def sim(self) -> LeverSim:
+        sim: LeverSim = self.app.state.sim
+        return sim
+
+    def work(self) -> int:
+        """Run the worker until the inbox holds nothing to do; how many it claimed."""
+        worker = Worker(self.runtime, self.inbox, name="test", batch=100)
+        claimed = 0
+        for _ in range(10):  # events about one record are claimed one at a time
+            batch = asyncio.run(worker.run_once())
+            claimed += batch
+            if not batch:
+                break
+        assert set(self.inbox.depth()) <= {"done"}, self.inbox.depth()
+        return claimed
+
+    def sync_postings(self) -> None:
+        """Postings have no webhooks: they are polled."""
+        engine = SyncEngine(self.runtime.tenant(TENANT), self.runtime.engine, writer=LiveWriter)
+        summary = asyncio.run(engine.run(["jobs_to_projects"], full=True))
+        assert summary.counts["failed"] == 0 and summary.counts["created"] >= 1
+
+    def delivered(self) -> None:
+        assert self.sim.dispatcher.wait_idle(10)
+        assert {d["state"] for d in self.sim.deliveries()} == {"delivered"}
+
+
+@pytest.fixture
+def live(tmp_path: Path) -> Iterator[Live]:
+    with World(tmp_path, ats=[LEVER]) as world:
+        runtime = world.runtime()
+        app = create_app(runtime, worker=False)
+        with LoopbackServer(app) as server:
+            url = f"{server.url}/hooks/{TENANT}/lever"
+            LEVER.subscribe(world.ats_apps["lever"], url, world.hook_secret)
+            yield Live(world, runtime, Inbox(runtime.engine), url)
+
+
+def _delivery(key: str, event: str, data: dict[str, Any], **override: Any) -> dict[str, Any]:
+    token, triggered_at = secrets.token_hex(24), records.now_ms()
+    signed = f"{token}{triggered_at}".encode()
+    signature = hmac.new(key.encode(), signed, hashlib.sha256).hexdigest()
+    body = {"triggeredAt": triggered_at, "event": event, "token": token,
+            "signature": signature, "data": data}  # fmt: skip
+    return {**body, **override}
+
+
+def _post(url: str, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(url, content=json.dumps(body).encode(),
+                      headers={"Content-Type": "application/json"}, timeout=10)  # fmt: skip
+
+
+def test_tampered_data_invites_no_one_and_the_real_stage_change_does(live: Live) -> None:
+    posting = LEVER.open_job(live.app, "Engineer", "<p>Platform</p>")
+    live.sync_postings()
+    opportunity = LEVER.apply(live.app, posting, "Ada", "Lovelace", "ada@example.com")
+    live.delivered()
+    assert live.work() == 1  # applicationCreated: fetched, in New applicant, not invited
+    company = live.world.company
+    assert not company.invitations
+
+    # data that would invite, were it trusted: the opportunity as if in Video Interview
+    contact = live.sim.opportunity(opportunity)["contact"]
+    data = {"opportunityId": opportunity, "fromStageId": "applicant-new", "toStageId": VIDEO,
+            "id": opportunity, "contact": contact, "archived": None,
+            "stage": {"id": VIDEO, "text": LEVER.interview_stage},
+            "applications": [{"posting": posting}]}  # fmt: skip
+    forged = _delivery(live.world.hook_secret, "candidateStageChange", data)
+    answer = _post(live.hook_url, forged)
+    assert answer.status_code == 200 and answer.json() == {"status": "accepted"}
+    assert live.work() == 1  # the signature holds, but data is not trusted: fetched by id
+    assert not company.invitations
+    assert LEVER.stage_of(live.app, opportunity) == "New applicant"
+
+    LEVER.move(live.app, opportunity, LEVER.interview_stage)
+    live.delivered()
+    assert live.work() == 1
+    (invitation,) = company.invitations.values()
+    assert (invitation["external_id"], invitation["status"]) == (opportunity, "invited")
+    assert company.projects[invitation["project_id"]]["external_id"] == posting
+    assert company.candidates[invitation["candidate_id"]]["email"] == "ada@example.com"
+
+
+def test_a_wrong_missing_or_lifted_signature_is_refused(live: Live) -> None:
+    posting = LEVER.open_job(live.app, "Designer", "")
+    opportunity = LEVER.apply(live.app, posting, "Grace", "Hopper", "grace@example.com")
+    live.delivered()
+    live.work()
+    data = {"opportunityId": opportunity, "toStageId": VIDEO}
+    right = _delivery(live.world.hook_secret, "candidateStageChange", data)
+
+    assert _post(live.hook_url, _delivery("not-the-token", "candidateStageChange", data)
+                 ).status_code == 401  # fmt: skip
+    unsigned = {k: v for k, v in right.items() if k != "signature"}
+    assert _post(live.hook_url, unsigned).status_code == 401
+    lifted = {**right, "token": secrets.token_hex(24)}  # another request's token
+    assert _post(live.hook_url, lifted).status_code == 401
+    later = {**right, "triggeredAt": right["triggeredAt"] + 1}
+    assert _post(live.hook_url, later).status_code == 401
+
+    accepted = _post(live.hook_url, right)
+    assert accepted.status_code == 200 and accepted.json() == {"status": "accepted"}
+    again = _post(live.hook_url, right)
+    assert again.json() == {"status": "duplicate"}  # the same token, delivered twice
