@@ -168,3 +168,28 @@ def test_a_sync_paces_itself_by_the_rate_limit_headers(live: Live) -> None:
     assert summary.counts["failed"] == 0
     assert len(live.world.company.invitations) == 6  # one application a page, stage included
     assert live.sim.window.throttled == 0  # X-Rate-Limit-Remaining and -Reset were heeded
+
+
+def test_a_note_whose_answer_was_lost_is_found_on_the_candidate_not_written_twice(
+    live: Live,
+) -> None:
+    app, company = live.world.ats_apps["teamtailor"], live.world.company
+    job = TT.open_job(app, "Engineer", "")
+    for n in range(6):
+        TT.move(app, TT.apply(app, job, f"Cand{n}", "Doe", f"c{n}@example.com"), TT.interview_stage)
+    tenant = live.runtime.tenant(TENANT)
+    asyncio.run(SyncEngine(tenant, live.runtime.engine).run(full=True))
+    for invitation in list(company.invitations.values()):
+        company.create("rating", {"invitation_id": invitation["id"], "score": 3,
+                                  "evaluator_name": "Grace Hopper"})  # fmt: skip
+    live.sim.faults.set(Faults(lost_responses=0.5, seed=1))  # applied, answered 502
+    runs = []
+    for _ in range(4):
+        summary = asyncio.run(SyncEngine(tenant, live.runtime.engine).run(["ratings_to_notes"]))
+        runs.append(summary.counts)
+        if summary.counts["failed"] == 0:
+            break
+    assert runs[-1]["failed"] == 0, runs
+    assert live.sim.faults.injected["lost_responses"] > 0, (runs, len(live.sim.tables["notes"]))
+    notes = [n["candidate_id"] for n in live.sim.tables["notes"].values()]
+    assert len(notes) == len(set(notes)) == 6, runs  # one note per rated candidate
