@@ -120,6 +120,7 @@ class EmbedData:
     id: Template | None = variables(EMBED_VARS, None)
     parent_id: Template | None = variables(EMBED_VARS, None)
     params: Mapping[str, Template] = variables(EMBED_VARS, EMPTY)
+    select: Expr | None = None
 
 
 @dataclass(frozen=True)

@@ -87,9 +87,8 @@ async def fetch(
         # it points at nothing yet (a record not in the suite, a null field): asking
         # with an empty filter could list every record instead
         return None if data.id is not None else []
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    value = await _load(clients.get(tenant, data.side), data.resource, key)
-    cache.put(key, value)
-    return value
+    value = cache.get(key)
+    if value is None:
+        value = await _load(clients.get(tenant, data.side), data.resource, key)
+        cache.put(key, value)
+    return value if data.select is None or value is None else data.select.search(value)

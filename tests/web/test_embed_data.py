@@ -60,3 +60,21 @@ def test_an_item_by_id_is_fetched_once_and_an_empty_id_is_none(tmp_path: Path) -
         assert (cache.misses, cache.hits) == (1, 1)
         assert asyncio.run(fetch_one(by_id)) is None  # no suite id yet: nothing asked
         assert cache.misses == 1
+
+
+def test_select_reshapes_a_record_for_the_template_and_the_cache_keeps_the_raw_one(
+    tmp_path: Path,
+) -> None:
+    """An ATS's own field names meet the names a shared template reads."""
+    from engine.dsl.expressions import Expr
+
+    with World(tmp_path) as world:
+        job = world.greenhouse.create_job(name="Reshaped", status="open")
+        cache = TTLCache()
+        fetch_one = _fetcher(world, cache)
+        raw = EmbedData(side="ats", resource="job", id=Template.compile(str(job["id"])))
+        shaped = EmbedData(side="ats", resource="job", id=Template.compile(str(job["id"])),
+                           select=Expr.compile("{title: name, open: status == 'open'}"))  # fmt: skip
+        assert asyncio.run(fetch_one(shaped)) == {"title": "Reshaped", "open": True}
+        assert asyncio.run(fetch_one(raw))["name"] == "Reshaped"  # the cache holds the record
+        assert (cache.misses, cache.hits) == (1, 1)
