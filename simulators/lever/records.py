@@ -31,6 +31,8 @@ STAGES: tuple[tuple[str, str], ...] = (
 )
 STAGE_TEXT = dict(STAGES)
 STAGE_IDS = {text: stage_id for stage_id, text in STAGES}
+# the archive reason Lever keeps for hires; archiving with it also sends candidateHired
+HIRED_REASON = "63dd55b2-a99f-4e7b-985f-22c7bf80ab42"
 POSTING_STATES = ("published", "internal", "closed", "draft", "pending", "rejected")
 ACCESS_ROLES = ("super admin", "admin", "team member", "limited team member", "interviewer")
 EXPANDABLE = ("applications", "stage", "owner", "followers", "sourcedBy", "contact")

@@ -184,6 +184,8 @@ class LeverSim:
             after = {"reason": reason, "archivedAt": records.now_ms()} if reason else None
             changed = self.opportunities.update(opportunity_id, {"archived": after})
             self.emit("candidateArchiveChange", changed, fromArchived=before, toArchived=after)
+            if reason == records.HIRED_REASON:
+                self.emit("candidateHired", changed)
             return changed
 
     def delete_opportunity(self, opportunity_id: str) -> None:

@@ -3,8 +3,9 @@
 Lever signs only ``token + triggeredAt`` (a field of the body, hex HMAC-SHA256 keyed with
 the webhook's signature token): the ``data`` of a delivery is not signed. The spec
 handles every event as a thin one, so the opportunity is fetched by id and a delivery
-whose ``data`` was tampered with invites no one, while the real stage change does. A
-wrong, missing or lifted signature is refused.
+whose ``data`` was tampered with invites no one, while the real stage change does, and
+a deleted opportunity deletes its invitation. A wrong, missing or lifted signature is
+refused.
 """
 
 from __future__ import annotations
@@ -129,6 +130,11 @@ def test_tampered_data_invites_no_one_and_the_real_stage_change_does(live: Live)
     assert (invitation["external_id"], invitation["status"]) == (opportunity, "invited")
     assert company.projects[invitation["project_id"]]["external_id"] == posting
     assert company.candidates[invitation["candidate_id"]]["email"] == "ada@example.com"
+
+    live.sim.delete_opportunity(opportunity)  # candidateDeleted: nothing left to fetch
+    live.delivered()
+    assert live.work() == 1
+    assert not company.invitations
 
 
 def test_a_wrong_missing_or_lifted_signature_is_refused(live: Live) -> None:

@@ -65,3 +65,20 @@ def test_a_failed_delivery_is_sent_again_and_a_dropped_one_never(
     sim.apply(posting["id"], "Grace Hopper", "grace@example.com")
     assert sim.dispatcher.wait_idle(5)
     assert rec.requests == [] and sim.deliveries()[-1]["state"] == "dropped"
+
+
+def test_archiving_as_hired_also_sends_candidate_hired(
+    sim: LeverSim, receiver: tuple[Receiver, str]
+) -> None:
+    rec, url = receiver
+    for event in ("candidateArchiveChange", "candidateHired"):
+        sim.add_webhook(url, event, SIGNATURE_TOKEN)
+    posting = sim.create_posting(text="Engineer")
+    opportunity = sim.apply(posting["id"], "Ada Lovelace", "ada@example.com")
+    sim.archive(opportunity["id"], records.HIRED_REASON)
+    assert sim.dispatcher.wait_idle(5)
+    changed, hired = rec.bodies()
+    assert (changed["event"], hired["event"]) == ("candidateArchiveChange", "candidateHired")
+    assert changed["data"]["fromArchived"] is None
+    assert changed["data"]["toArchived"]["reason"] == records.HIRED_REASON
+    assert hired["data"]["opportunityId"] == opportunity["id"]
