@@ -45,6 +45,8 @@ Facts followed (https://hire.lever.co/developer/documentation):
   {opportunityId, value}`, are NOT Lever routes: they stand in for the body stage and
   the nested notes route until a write's body can read a secret and its path a field of
   the record it writes.
+- The rate limit counts a rolling second per key (`rate_limit` requests), in place of
+  Lever's token bucket; a 429 answers `{"code": "TooManyRequests", ...}`.
 - Faults: `error_rate` answers 500/503, `burst_429` answers 429, `lost_responses`
   applies a write but answers 502.
 """
