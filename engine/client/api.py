@@ -276,19 +276,22 @@ class ApiClient:
         query: Mapping[str, Any] | None = None,
         record: Mapping[str, Any] | None = None,
     ) -> PageRequest:
-        # ids come from outside: quote them so they cannot change the path
+        # ids and record values come from outside: quote them so they cannot change the path
         path_vars = {
-            "id": None if id is None else quote(str(id), safe=""),
-            "parent_id": None if parent_id is None else quote(str(parent_id), safe=""),
+            "id": _quoted(id),
+            "parent_id": _quoted(parent_id),
             "params": dict(query or {}),
+            "record": {k: _quoted(v) for k, v in (record or {}).items()},
         }
         path = self.render(endpoint.path, **path_vars)
-        template_vars = {"id": id, "parent_id": parent_id, "params": dict(query or {})}
+        template_vars = {"id": id, "parent_id": parent_id, "params": dict(query or {}),
+                         "record": dict(record or {})}  # fmt: skip
         params = {k: self.render(v, **template_vars) for k, v in endpoint.params.items()}
         params.update({k: str(v) for k, v in (query or {}).items()})
         body = None
         if endpoint.body is not None:
-            body = endpoint.body.search({"record": record, "id": id, "params": dict(query or {})})
+            body = endpoint.body.search({"record": record, "id": id, "params": dict(query or {}),
+                                         "secrets": self.secrets})  # fmt: skip
         elif record is not None and op in ("create", "update"):
             body = dict(record)
         method = endpoint.method or DEFAULT_METHODS[op]
@@ -302,6 +305,14 @@ class ApiClient:
                 f"cannot render {template.source!r}: {exc.message}; is every secret configured?",
                 tenant=self.tenant,
             ) from None
+
+
+def _quoted(value: Any) -> Any:
+    """A value for a path: a scalar quoted so it stays one segment; None and containers
+    as they are (a template that puts them in a path fails at render)."""
+    if value is None or isinstance(value, dict | list):
+        return value
+    return quote(str(value), safe="")
 
 
 def _rebaser(spec_base: str, base: str) -> Callable[[str], str]:

@@ -134,6 +134,11 @@ class LiveWriter(Writer):
                 raise
             written = existing
         target_id = client.resources[flow.target].id.search(written)
+        if target_id is None and not written and _write_once(client.resources[flow.target]):
+            # an empty answer (a 201 with no body, as some APIs give for a comment): the
+            # record cannot be changed later anyway, so a stand-in id links it and it is
+            # never written twice
+            target_id = f"unanswered:{change.sid}"
         if target_id is None:
             raise UpstreamError(f"the created {flow.target} came back without an id")
         ats_id, suite_id = (
@@ -198,3 +203,8 @@ class LiveWriter(Writer):
 
     def set_cursor(self, name: str, value: str) -> None:
         self.links.set_cursor(f"flow:{name}", value)
+
+
+def _write_once(resource: Any) -> bool:
+    """A resource that is only ever created (no update, no delete endpoint)."""
+    return resource.endpoints.update is None and resource.endpoints.delete is None

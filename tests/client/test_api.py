@@ -75,6 +75,28 @@ def test_writes_send_the_record(api: tuple[str, State]) -> None:
     )
 
 
+def test_a_write_path_reads_the_record_quoted_and_a_body_reads_secrets(
+    api: tuple[str, State],
+) -> None:
+    """``/candidates/{{ record.candidate_id }}/comments``; a body may send a configured
+    value such as the acting member's id."""
+    url, state = api
+    nested = {"comment": {"endpoints": {"create": {
+        "path": "/items/{{ record.candidate_id }}/comments",
+        "body": "{member_id: secrets.key, comment: {body: record.body}}",
+    }}}}  # fmt: skip
+    written = _call(url, nested, "create", "comment", {"candidate_id": "c/../7", "body": "Hi"})
+    assert written == {"id": "c/../7/comments"}
+    assert state.last_request["raw"] == "/items/c%2F..%2F7/comments"  # one segment, quoted
+    echoed = {"comment": {"endpoints": {"create": {
+        "path": "/echo", "params": {"about": "{{ record.candidate_id }}"},
+        "body": "{member_id: secrets.key, comment: {body: record.body}}",
+    }}}}  # fmt: skip
+    sent = _call(url, echoed, "create", "comment", {"candidate_id": "c 7", "body": "Hi"})
+    assert sent["query"] == {"about": "c 7"}
+    assert sent["body"] == '{"member_id":"k-123456","comment":{"body":"Hi"}}'
+
+
 def test_a_missing_secret_is_a_clear_error(api: tuple[str, State]) -> None:
     url, _ = api
     connection = {"auth": {"type": "bearer", "token": "{{ secrets.key }}"}}

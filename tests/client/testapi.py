@@ -225,6 +225,11 @@ class Endpoints:
     async def not_json(self, request: Request) -> PlainTextResponse:
         return PlainTextResponse("<html>maintenance</html>")
 
+    async def empty(self, request: Request) -> Response:
+        """An answer with no body at all, as some APIs give to a create."""
+        self.state.hits["empty"] += 1
+        return Response(status_code=int(request.path_params["code"]))
+
     async def item(self, request: Request) -> JSONResponse:
         self.state.last_request = {
             "path": request.url.path,
@@ -259,7 +264,8 @@ def create_app(records: int = 250) -> Starlette:
         Route("/slow", api.slow),
         Route("/concurrency", api.concurrency),
         Route("/not-json", api.not_json),
-        Route("/items/{item_id:path}", api.item),
+        Route("/items/{item_id:path}", api.item, methods=["GET", "POST"]),
+        Route("/empty/{code:int}", api.empty, methods=["POST"]),
     ]
     app = Starlette(routes=routes)
     app.state.api = api.state

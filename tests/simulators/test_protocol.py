@@ -44,5 +44,5 @@ def test_seed_helpers_act_on_a_live_simulator(ats: AtsSimulator) -> None:
 
 
 def test_an_unknown_simulator_is_named_with_the_known_ones() -> None:
-    with pytest.raises(KeyError, match="the shipped ones are \\[.*'greenhouse'"):
+    with pytest.raises(KeyError, match=r"the shipped ones are \[.*'greenhouse'"):
         simulator("nope")

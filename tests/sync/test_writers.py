@@ -33,3 +33,33 @@ def test_a_plan_lists_each_create_once_and_gives_it_a_placeholder(tmp_path: Path
     writer.set_cursor("jobs_to_projects", "2026-01-01T00:00:00.000000Z")
     assert list(links.all()) == [] and links.cursor("flow:jobs_to_projects") is None
     engine.dispose()
+
+
+def test_a_create_answered_with_no_body_is_linked_once(tmp_path: Path) -> None:
+    """A 201 without a body (some APIs answer a new comment so): a record that is only
+    ever created gets a stand-in id, so a rerun does not write it again."""
+    from engine.sync import LiveWriter
+    from simulators.kit.serving import LoopbackServer
+    from tests.client.conftest import client_for
+    from tests.client.testapi import create_app
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'live.db'}")
+    upgrade(engine)
+    flow = load_ats(MAPPINGS_DIR / "ats" / "greenhouse.yaml", load_suite()).sync["ratings_to_notes"]
+    api = create_app()
+    with LoopbackServer(api) as server:
+        note = {"note": {"endpoints": {"create": {"path": "/empty/201"}}}}
+        links = LinkStore(engine, "acme")
+        change = Change("create", "ratings_to_notes", flow, "r_1", {"body": "rated 4/5"})
+
+        async def write() -> Step | None:
+            async with client_for(server.url, {"auth": {"type": "none"}}, note) as client:
+                writer = LiveWriter({"ats": client}, links, Journal(engine, "acme"))
+                return await writer.write(change)
+
+        step = asyncio.run(write())
+    assert step is not None and step.action == "create" and step.target_id == "unanswered:r_1"
+    assert api.state.api.hits["empty"] == 1
+    (link,) = links.all()
+    assert (link.ats_id, link.suite_id) == ("unanswered:r_1", "r_1")
+    engine.dispose()

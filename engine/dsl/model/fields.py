@@ -19,7 +19,7 @@ from typing import Any
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 CONNECTION_VARS = frozenset({"secrets", "tenant"})
-ENDPOINT_VARS = CONNECTION_VARS | {"id", "parent_id", "since", "params"}
+ENDPOINT_VARS = CONNECTION_VARS | {"id", "parent_id", "since", "params", "record"}
 INCREMENTAL_VARS = CONNECTION_VARS | {"since"}
 SIGNED_VARS = frozenset({"body", "timestamp", "headers", "json"})
 EMBED_VARS = frozenset({"suite_id", "ats_id", "tenant", "secrets"})

@@ -12,7 +12,16 @@ from engine.dsl.mapping import MappingError, map_record
 
 
 def _show(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    """A spec's frozen mappings and tuples, as JSON shows them."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, tuple | set | frozenset):
+        return list(value)
+    return str(value)
 
 
 def diff(expected: Mapping[str, Any] | None, actual: Mapping[str, Any] | None) -> list[str]:
