@@ -27,6 +27,7 @@ from engine.store.inbox import Inbox
 from engine.sync import LiveWriter, SyncEngine
 from engine.tenants import Runtime
 from engine.web.app import create_app
+from engine.web.pages import EmbedTokens
 from engine.work.worker import Worker
 from simulators.kit.serving import LoopbackServer
 from simulators.lever import LeverSim, records
@@ -43,6 +44,7 @@ class Live:
     runtime: Runtime
     inbox: Inbox
     hook_url: str
+    engine_url: str
 
     @property
     def app(self) -> Any:
@@ -84,7 +86,7 @@ def live(tmp_path: Path) -> Iterator[Live]:
         with LoopbackServer(app) as server:
             url = f"{server.url}/hooks/{TENANT}/lever"
             LEVER.subscribe(world.ats_apps["lever"], url, world.hook_secret)
-            yield Live(world, runtime, Inbox(runtime.engine), url)
+            yield Live(world, runtime, Inbox(runtime.engine), url, server.url)
 
 
 def _delivery(key: str, event: str, data: dict[str, Any], **override: Any) -> dict[str, Any]:
@@ -158,3 +160,16 @@ def test_a_wrong_missing_or_lifted_signature_is_refused(live: Live) -> None:
     assert accepted.status_code == 200 and accepted.json() == {"status": "accepted"}
     again = _post(live.hook_url, right)
     assert again.json() == {"status": "duplicate"}  # the same token, delivered twice
+
+
+def test_the_invite_widget_reads_the_opportunity_under_the_template_names(live: Live) -> None:
+    posting = LEVER.open_job(live.app, "Platform Engineer", "")
+    opportunity = LEVER.apply(live.app, posting, "Grace", "Hopper", "grace@example.com")
+    token = EmbedTokens.from_secret(live.world.key.encode()).issue(
+        TENANT, "candidate_invite", opportunity
+    )
+    url = f"{live.engine_url}/embed/{TENANT}/candidate_invite/{opportunity}?token={token}"
+    page = httpx.get(url, timeout=10)
+    assert page.status_code == 200, page.text
+    for shown in ("Grace Hopper", "Platform Engineer", "New applicant"):
+        assert shown in page.text, shown
