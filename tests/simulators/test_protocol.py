@@ -25,7 +25,9 @@ def test_seed_helpers_act_on_a_live_simulator(ats: AtsSimulator) -> None:
     with LoopbackServer(app) as server:
         fragment = yaml.safe_load("tenant:\n" + ats.tenant(app, server.url, "hook-secret"))
         assert fragment["tenant"]["ats"] == ats.name
-        assert server.url in str(fragment["tenant"]) and "hook-secret" in str(fragment)
+        assert server.url in str(fragment["tenant"])
+        if ats.setup == "ideal":  # a polled ATS sends no webhooks, so has no secret for them
+            assert "hook-secret" in str(fragment)
         job = ats.open_job(app, "Designer", "<p>Design</p>")
         application = ats.apply(app, job, "Ada", "Lovelace", "ada@example.com")
         assert ats.stage_of(app, application) not in (None, ats.interview_stage)
