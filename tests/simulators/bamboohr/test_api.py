@@ -144,3 +144,12 @@ def test_subscribe_sends_nothing_as_bamboohr_has_no_ats_webhooks(env: Env) -> No
     BambooHR().subscribe(app, "http://127.0.0.1:9/hooks", "secret")
     BambooHR().open_job(app, "Engineer", "")
     assert app.state.sim.deliveries() == [] and app.state.sim.dispatcher.log == []
+
+
+def test_the_settings_route_sets_the_page_size_and_refuses_a_bad_one(env: Env) -> None:
+    _applications(env, 3)
+    url = f"{env.url}/_sim/bamboohr/settings"
+    assert httpx.post(url, json={"page_size": 0}).status_code == 422
+    assert httpx.post(url, json={"page_size": 2}).json()["page_size"] == 2
+    first = env.http.get(f"{ATS}/applications").json()
+    assert len(first["applications"]) == 2 and first["paginationComplete"] is False
