@@ -41,10 +41,7 @@ Facts followed (https://hire.lever.co/developer/documentation):
   `webhook_attempts` times with a doubling backoff, and any 2xx is a success.
 - A comma-separated `expand=applications,stage` reads as the repeated form. The spec
   sends it so until an endpoint's query can repeat a key.
-- `PUT /opportunities/:id/stage?stage=<id>` with no body stage, and `POST /notes
-  {opportunityId, value}`, are NOT Lever routes: they stand in for the body stage and
-  the nested notes route until a write's body can read a secret and its path a field of
-  the record it writes.
+- Query parameters Lever does not know are ignored.
 - The rate limit counts a rolling second per key (`rate_limit` requests), in place of
   Lever's token bucket; a 429 answers `{"code": "TooManyRequests", ...}`.
 - Faults: `error_rate` answers 500/503, `burst_429` answers 429, `lost_responses`
@@ -152,8 +149,7 @@ async def stages(request: Request, sim: LeverSim, key: str) -> Response:
 @api
 async def change_stage(request: Request, sim: LeverSim, key: str) -> Response:
     body = await read_object(request)
-    stage = body.get("stage", request.query_params.get("stage"))
-    moved = sim.change_stage(request.path_params["id"], stage)
+    moved = sim.change_stage(request.path_params["id"], body.get("stage"))
     return JSONResponse({"data": records.opportunity_json(moved)})
 
 
@@ -168,16 +164,6 @@ async def notes(request: Request, sim: LeverSim, key: str) -> Response:
     body = await read_object(request)
     user = request.query_params.get("perform_as", sim.keys[key])
     note = sim.add_note(opportunity_id, body.get("value"), user)
-    return JSONResponse({"data": {"noteId": note["id"]}}, status_code=201)
-
-
-@api
-async def flat_note(request: Request, sim: LeverSim, key: str) -> Response:
-    body = await read_object(request)
-    opportunity_id = body.get("opportunityId")
-    if not isinstance(opportunity_id, str):
-        raise BadRequest("opportunityId is required")
-    note = sim.add_note(opportunity_id, body.get("value"), sim.keys[key])
     return JSONResponse({"data": {"noteId": note["id"]}}, status_code=201)
 
 
@@ -228,7 +214,6 @@ def create_app(*, seed: int = 0, rate_limit: int = 10_000) -> Starlette:
         Route(f"{API}/opportunities/{{id}}", get_opportunity, methods=["GET"]),
         Route(f"{API}/opportunities/{{id}}/stage", change_stage, methods=["PUT"]),
         Route(f"{API}/opportunities/{{id}}/notes", notes, methods=["GET", "POST"]),
-        Route(f"{API}/notes", flat_note, methods=["POST"]),
         Route(f"{API}/users", api(_collection("users")), methods=["GET"]),
         Route(f"{API}/users/{{id}}", get_user, methods=["GET"]),
         Route(f"{API}/stages", stages, methods=["GET"]),

@@ -5,7 +5,7 @@ the webhook's signature token): the ``data`` of a delivery is not signed. The sp
 handles every event as a thin one, so the opportunity is fetched by id and a delivery
 whose ``data`` was tampered with invites no one, while the real stage change does, and
 a deleted opportunity deletes its invitation. A wrong, missing or lifted signature is
-refused.
+refused. A note whose answer was lost is found on the opportunity, not written twice.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from engine.tenants import Runtime
 from engine.web.app import create_app
 from engine.web.pages import EmbedTokens
 from engine.work.worker import Worker
+from simulators.kit.faults import Faults
 from simulators.kit.serving import LoopbackServer
 from simulators.lever import LeverSim, records
 from simulators.lever.simulator import Lever
@@ -173,3 +174,28 @@ def test_the_invite_widget_reads_the_opportunity_under_the_template_names(live: 
     assert page.status_code == 200, page.text
     for shown in ("Grace Hopper", "Platform Engineer", "New applicant"):
         assert shown in page.text, shown
+
+
+def test_a_note_whose_answer_was_lost_is_found_on_the_opportunity_not_written_twice(
+    live: Live,
+) -> None:
+    posting = LEVER.open_job(live.app, "Engineer", "")
+    for n in range(6):
+        opportunity = LEVER.apply(live.app, posting, f"Cand{n}", "Doe", f"c{n}@example.com")
+        LEVER.move(live.app, opportunity, LEVER.interview_stage)
+    tenant, company = live.runtime.tenant(TENANT), live.world.company
+    asyncio.run(SyncEngine(tenant, live.runtime.engine).run(full=True))
+    for invitation in list(company.invitations.values()):
+        company.create("rating", {"invitation_id": invitation["id"], "score": 3,
+                                  "evaluator_name": "Grace Hopper"})  # fmt: skip
+    live.sim.faults.set(Faults(lost_responses=0.5, seed=1))  # applied, answered 502
+    runs = []
+    for _ in range(4):
+        summary = asyncio.run(SyncEngine(tenant, live.runtime.engine).run(["ratings_to_notes"]))
+        runs.append(summary.counts)
+        if summary.counts["failed"] == 0:
+            break
+    assert runs[-1]["failed"] == 0, runs
+    assert live.sim.faults.injected["lost_responses"] > 0, runs
+    notes = [n["opportunity"] for n in live.sim.notes.values()]
+    assert len(notes) == len(set(notes)) == 6, runs  # one note per rated opportunity
