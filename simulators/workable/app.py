@@ -32,13 +32,9 @@ Facts followed (https://workable.readme.io/reference):
 
 [UNCONFIRMED] (simulator choices)
 - The delivery's envelope (`id`, `event_type`, `resource_type`, `firing_date`).
-- `member_id` may be left out of a move or a comment: the token's member acts.
 - A move without `target_stage` goes to the next stage of the pipeline.
 - A 429 also carries `Retry-After` (seconds to the next interval).
 - Moving and commenting answer an empty 200 and 201.
-- `POST /comments {candidate_id, comment: {body}}` answering `{"comment": {...}}` is NOT a
-  Workable route: it stands in for `POST /candidates/:id/comments` until a write's path can
-  name a field of the record it writes.
 - Faults: `error_rate` answers 500/502/503, `burst_429` answers 429, `lost_responses`
   applies a write but answers 502.
 """
@@ -58,7 +54,7 @@ from starlette.routing import BaseRoute, Route
 from simulators.kit.control import control_routes, read_object
 from simulators.kit.errors import HttpError, error_handler
 from simulators.workable import records
-from simulators.workable.errors import NotFound, Unprocessable, WorkableError
+from simulators.workable.errors import Unprocessable, WorkableError
 from simulators.workable.listing import list_body
 from simulators.workable.state import WorkableSim
 
@@ -143,8 +139,11 @@ async def stages(request: Request, sim: WorkableSim, token: str) -> Response:
     return JSONResponse({"stages": out})
 
 
-def _member(body: dict[str, Any], sim: WorkableSim, token: str) -> str:
-    member_id = body.get("member_id", sim.tokens[token])
+def _member(body: dict[str, Any], sim: WorkableSim) -> str:
+    """The member who acts: required by Workable for moves and comments."""
+    member_id = body.get("member_id")
+    if member_id is None:
+        raise Unprocessable("member_id is required")
     if not isinstance(member_id, str) or member_id not in sim.members:
         raise Unprocessable("member_id must be the id of a member")
     return member_id
@@ -153,7 +152,7 @@ def _member(body: dict[str, Any], sim: WorkableSim, token: str) -> str:
 @api
 async def move(request: Request, sim: WorkableSim, token: str) -> Response:
     body = await read_object(request)
-    _member(body, sim, token)
+    _member(body, sim)
     target = body.get("target_stage")
     if target is not None and not isinstance(target, str):
         raise Unprocessable("target_stage must be a stage slug")
@@ -172,18 +171,8 @@ def _comment_body(body: dict[str, Any]) -> str:
 @api
 async def comment(request: Request, sim: WorkableSim, token: str) -> Response:
     body = await read_object(request)
-    sim.add_comment(request.path_params["id"], _member(body, sim, token), _comment_body(body))
+    sim.add_comment(request.path_params["id"], _member(body, sim), _comment_body(body))
     return Response(status_code=201)
-
-
-@api
-async def flat_comment(request: Request, sim: WorkableSim, token: str) -> Response:
-    body = await read_object(request)
-    candidate_id = body.get("candidate_id")
-    if not isinstance(candidate_id, str):
-        raise NotFound()
-    made = sim.add_comment(candidate_id, _member(body, sim, token), _comment_body(body))
-    return JSONResponse({"comment": made}, status_code=201)
 
 
 @api
@@ -230,7 +219,6 @@ def create_app(*, seed: int = 0, rate_limit: int = 10_000) -> Starlette:
         Route(f"{API}/candidates/{{id}}", get_candidate, methods=["GET"]),
         Route(f"{API}/candidates/{{id}}/move", move, methods=["POST"]),
         Route(f"{API}/candidates/{{id}}/comments", comment, methods=["POST"]),
-        Route(f"{API}/comments", flat_comment, methods=["POST"]),
         Route(f"{API}/members", api(_collection("members")), methods=["GET"]),
         Route(f"{API}/stages", stages, methods=["GET"]),
         Route(f"{API}/subscriptions", subscriptions, methods=["GET", "POST"]),

@@ -27,6 +27,7 @@ TENANT = """\
     secrets:
       subdomain: {subdomain}
       api_token: {token}
+      member_id: {member}
 """
 
 
@@ -52,7 +53,8 @@ class Workable:
     def tenant(self, app: Starlette, base_url: str, hook_secret: str) -> str:
         sim = _sim(app)
         sim.add_token(hook_secret)
-        return TENANT.format(url=base_url, api=API, subdomain=sim.subdomain, token=hook_secret)
+        return TENANT.format(url=base_url, api=API, subdomain=sim.subdomain, token=hook_secret,
+                             member=sim.tokens[hook_secret])  # fmt: skip
 
     def subscribe(self, app: Starlette, url: str, secret: str) -> None:
         sim = _sim(app)

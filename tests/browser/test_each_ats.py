@@ -139,6 +139,8 @@ def test_each_widget_of_the_spec_renders_and_the_invite_button_invites(
 
         invite, action = frame(invite_widget), spec.embeds[invite_widget].action
         assert action is not None
+        assert "Grace Hopper" in invite.locator("dl").inner_text()  # the ATS's own names,
+        assert "Platform Engineer" in invite.locator("h1").inner_text()  # as the template reads
         invite.get_by_role("button", name=action.label).click()
         invite.get_by_role("button", name=f"Yes, {action.label.lower()}").click()
         invite.get_by_role("status").wait_for(timeout=15_000)

@@ -73,13 +73,19 @@ def test_a_move_goes_to_the_next_stage_or_the_one_named(
 ) -> None:
     job = sim.create_job(title="A")["shortcode"]
     ada = sim.create_candidate(job, "Ada", "Lovelace", "ada@example.com")["id"]
-    assert api.post(f"/candidates/{ada}/move", json={}).status_code == 200
+    me = sim.add_member("Pat Recruiter", "pat@acme.example", "recruiter")["id"]
+    assert api.post(f"/candidates/{ada}/move", json={}).status_code == 422  # who moves it?
+    assert api.post(f"/candidates/{ada}/move", json={"member_id": me}).status_code == 200
     assert sim.candidate(ada)["stage"] == "Phone Screen"
-    named = api.post(f"/candidates/{ada}/move", json={"target_stage": "video-interview"})
+    named = api.post(f"/candidates/{ada}/move",
+                     json={"member_id": me, "target_stage": "video-interview"})  # fmt: skip
     assert named.status_code == 200 and sim.candidate(ada)["stage"] == "Video Interview"
-    assert api.post(f"/candidates/{ada}/move", json={"target_stage": "nope"}).status_code == 422
+    nope = {"member_id": me, "target_stage": "nope"}
+    assert api.post(f"/candidates/{ada}/move", json=nope).status_code == 422
     comment = {"comment": {"body": "Strong answers"}}
-    assert api.post(f"/candidates/{ada}/comments", json=comment).status_code == 201
+    assert api.post(f"/candidates/{ada}/comments", json=comment).status_code == 422
+    made = api.post(f"/candidates/{ada}/comments", json={"member_id": me, **comment})
+    assert made.status_code == 201 and made.content == b""  # no documented body
     assert [c["body"] for c in sim.comments.values()] == ["Strong answers"]
 
 
