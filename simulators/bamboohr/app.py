@@ -90,7 +90,7 @@ def api(handler: Handler) -> Endpoint:
                 fault = sim.faults.request_fault(request.headers.get("authorization", ""))
                 sim.requests.append(f"{request.method} {request.url.path}?{request.url.query}")
             if fault is not None:
-                retry = {"Retry-After": str(fault.retry_after or 1)}
+                retry = {"Retry-After": str(1 if fault.retry_after is None else fault.retry_after)}
                 raise BambooError(503 if fault.status == 429 else fault.status,
                                   "Service Unavailable", headers=retry)  # fmt: skip
             response = await handler(request, sim)

@@ -23,6 +23,7 @@ from engine.work.scheduler import Scheduler
 from engine.work.worker import Worker
 from simulators.bamboohr.simulator import BambooHR
 from simulators.bamboohr.state import BambooSim, stamp
+from simulators.kit.faults import Burst, Faults
 from simulators.world import TENANT, World
 
 BHR = BambooHR()
@@ -117,3 +118,16 @@ def test_a_completed_interview_changes_the_application_status(live: Live) -> Non
     assert change["status"] == live.sim.status_id(BHR.completed_stage)
     assert asyncio.run(engine.run(None)).counts["failed"] == 0
     assert len(live.sim.status_changes) == 2  # to Video Interview, then once to Done
+
+
+def test_a_sync_waits_out_bamboohrs_503_throttling(live: Live) -> None:
+    app, company = live.world.ats_apps["bamboohr"], live.world.company
+    for n in range(4):
+        job = BHR.open_job(app, f"Engineer {n}", "")
+        BHR.move(app, BHR.apply(app, job, f"C{n}", "Doe", f"c{n}@example.com"), BHR.interview_stage)
+    # every third request is refused as BambooHR throttles: 503 and Retry-After
+    live.sim.faults.set(Faults(burst_429=Burst(every=3, length=1, retry_after=0)))
+    engine = SyncEngine(live.runtime.tenant(TENANT), live.runtime.engine, writer=LiveWriter)
+    assert asyncio.run(engine.run(None, full=True)).counts["failed"] == 0
+    assert live.sim.faults.injected["throttled"] >= 3
+    assert len(company.invitations) == 4 and len(company.projects) == 4
