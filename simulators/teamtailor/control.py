@@ -4,7 +4,7 @@
     POST /_sim/api-keys               {key}
     GET|POST /_sim/config             {rate_limit, rate_window_seconds, api_version,
                                        public_base_url, webhook_timeout_seconds}
-    POST /_sim/webhooks               {url, signature_key, events?}      (201)
+    POST /_sim/webhooks               {url, signature_key, events?, scheme?}  (201)
     POST /_sim/jobs                   {title, body?, status?}            (201, job.create)
     PATCH|DELETE /_sim/jobs/{id}      {title?, body?, status?}
     POST /_sim/users                  {name, email, role?}               (201)
@@ -54,7 +54,9 @@ def _config(body: dict[str, Any], sim: TeamtailorSim, request: Request) -> Any:
 
 def _webhook(body: dict[str, Any], sim: TeamtailorSim, request: Request) -> Any:
     with sim.lock:
-        return sim.hooks.register(body["url"], body["signature_key"], body.get("events")).to_json()
+        receiver = sim.hooks.register(body["url"], body["signature_key"], body.get("events"),
+                                      body.get("scheme", "company"))  # fmt: skip
+        return receiver.to_json()
 
 
 def _job(body: dict[str, Any], sim: TeamtailorSim, request: Request) -> Any:

@@ -3,10 +3,15 @@
     hooks.register("https://connector.example/hooks/acme/teamtailor", "signature-key")
     hooks.emit("job.update", job_resource)         # one delivery per receiver
 
-A delivery is a POST of ``{"payload": {"event_name", "data": <resource object>},
-"signature": <base64 of the hex HMAC-SHA256 of the resource id, keyed with the
-webhook's signature key>}``. Teamtailor never retries a delivery: one attempt, and a
-failed one is lost (the dropped-webhook fault loses some before they are sent).
+A company webhook (``scheme="company"``) is a POST of ``{"payload": {"event_name",
+"data": <resource object>}, "signature": <base64 of the hex HMAC-SHA256 of the resource
+id, keyed with the webhook's signature key>}``. A partner webhook setup
+(``scheme="partner"``: Teamtailor signs these "in a different format") carries the same
+payload without the body signature and a ``TT-Signature`` header, base64 of
+``t=<unix seconds>,v2=<hex HMAC-SHA256 of "<t>.<body>">`` [UNCONFIRMED in the public
+docs: the integration brief's description], so its whole body and its age are signed.
+Teamtailor never retries a delivery: one attempt, and a failed one is lost (the
+dropped-webhook fault loses some before they are sent).
 """
 
 from __future__ import annotations
@@ -36,12 +41,20 @@ def signature(key: str, resource_id: str) -> str:
     return base64.b64encode(digest.encode()).decode()
 
 
-def encode(event: str, data: dict[str, Any], key: str) -> bytes:
-    body = {
-        "payload": {"event_name": event, "data": data},
-        "signature": signature(key, str(data["id"])),
-    }
+SCHEMES = ("company", "partner")
+
+
+def encode(event: str, data: dict[str, Any], key: str, scheme: str = "company") -> bytes:
+    body: dict[str, Any] = {"payload": {"event_name": event, "data": data}}
+    if scheme == "company":
+        body["signature"] = signature(key, str(data["id"]))
     return json.dumps(body, separators=(",", ":")).encode()
+
+
+def tt_signature(key: str, body: bytes, sent: int) -> str:
+    """The partner setup's ``TT-Signature``: base64 of ``t=…,v2=<hex>``."""
+    mac = hmac.new(key.encode(), f"{sent}.".encode() + body, hashlib.sha256).hexdigest()
+    return base64.b64encode(f"t={sent},v2={mac}".encode()).decode()
 
 
 @dataclass
@@ -51,6 +64,7 @@ class Receiver:
     key: str
     events: frozenset[str]
     created_at: float
+    scheme: str = "company"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,11 +73,16 @@ class Receiver:
             "signature_key": self.key,
             "events": sorted(self.events),
             "created_at": self.created_at,
+            "scheme": self.scheme,
         }
 
 
 def _headers(delivery: Delivery) -> dict[str, str]:
-    return {}  # the signature travels in the body
+    """A company webhook's signature travels in the body; a partner setup's in a header,
+    stamped when it is sent."""
+    if delivery.meta.get("scheme") != "partner":
+        return {}
+    return {"TT-Signature": tt_signature(delivery.secret, delivery.body, int(time.time()))}
 
 
 class Hooks:
@@ -78,13 +97,17 @@ class Hooks:
         self.receivers: dict[int, Receiver] = {}
         self._next = 1
 
-    def register(self, url: str, key: str, events: list[str] | None = None) -> Receiver:
+    def register(
+        self, url: str, key: str, events: list[str] | None = None, scheme: str = "company"
+    ) -> Receiver:
         if not url.startswith(("http://", "https://")):
             raise ValueError("url must be an http(s) URL")
+        if scheme not in SCHEMES:
+            raise ValueError(f"scheme must be one of {list(SCHEMES)}")
         chosen = EVENTS if events is None else frozenset(events)
         if not chosen <= EVENTS:
             raise ValueError(f"unknown events {sorted(chosen - EVENTS)}")
-        receiver = Receiver(self._next, url, key, chosen, time.time())
+        receiver = Receiver(self._next, url, key, chosen, time.time(), scheme)
         self.receivers[receiver.id] = receiver
         self._next += 1
         return receiver
@@ -92,10 +115,9 @@ class Hooks:
     def emit(self, event: str, data: dict[str, Any]) -> None:
         for receiver in self.receivers.values():
             if event in receiver.events:
-                body = encode(event, data, receiver.key)
-                delivery = Delivery(
-                    event, receiver.url, body, receiver.key, Delays(), {"receiver_id": receiver.id}
-                )
+                body = encode(event, data, receiver.key, receiver.scheme)
+                meta = {"receiver_id": receiver.id, "scheme": receiver.scheme}
+                delivery = Delivery(event, receiver.url, body, receiver.key, Delays(), meta)
                 self.dispatcher.submit(delivery)
 
     def clear(self) -> None:

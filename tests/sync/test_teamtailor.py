@@ -1,9 +1,10 @@
 """Teamtailor through Connector's real webhook route, worker and scheduler, on loopback.
 
 Teamtailor sends each company webhook once and never again, so a lost delivery is only
-found by polling: the spec's reconcile pass brings the change in. Its signature is a
-field of the body (base64 of the hex HMAC-SHA256 of the record id), checked by the hmac
-verifier: a wrong key, or a signature lifted from another record, is refused.
+found by polling: the spec's reconcile pass brings the change in. A company webhook's
+signature is a field of the body (base64 of the hex HMAC-SHA256 of the record id), checked
+by the hmac verifier: a wrong key, or a signature lifted from another record, is refused.
+A partner webhook setup's TT-Signature header signs the whole body and its send time.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,7 @@ from engine.work.scheduler import Scheduler
 from engine.work.worker import Worker
 from simulators.kit.faults import Faults
 from simulators.kit.serving import LoopbackServer
+from simulators.teamtailor.hooks import tt_signature
 from simulators.teamtailor.simulator import Teamtailor
 from simulators.teamtailor.state import TeamtailorSim
 from simulators.world import TENANT, World
@@ -193,3 +196,30 @@ def test_a_note_whose_answer_was_lost_is_found_on_the_candidate_not_written_twic
     assert live.sim.faults.injected["lost_responses"] > 0, (runs, len(live.sim.tables["notes"]))
     notes = [n["candidate_id"] for n in live.sim.tables["notes"].values()]
     assert len(notes) == len(set(notes)) == 6, runs  # one note per rated candidate
+
+
+def test_a_partner_setup_delivery_is_signed_whole_and_a_stale_one_refused(live: Live) -> None:
+    """The partner webhook setup's TT-Signature (base64 of ``t=…,v2=…``) covers the whole
+    body and its send time: the simulator's own delivery lands, a changed body, a wrong
+    key or an old timestamp are refused."""
+    url = live.hook_url + "-partner"
+    live.sim.hooks.register(url, live.world.hook_secret, ["job.create"], scheme="partner")
+    job = TT.open_job(live.world.ats_apps["teamtailor"], "Partner role", "")
+    assert live.sim.dispatcher.wait_idle(10)
+    by_url = {d["url"]: d["status"] for d in live.sim.deliveries()}
+    assert by_url[url] == "delivered"
+    live.work()
+    assert [p["external_id"] for p in live.world.company.projects.values()] == [job]
+
+    body = json.dumps({"payload": {"event_name": "job.create", "data": {"id": job}}}).encode()
+    now, key = int(time.time()), live.world.hook_secret
+
+    def send(content: bytes, signature: str) -> int:
+        headers = {"Content-Type": "application/json", "TT-Signature": signature}
+        return httpx.post(url, content=content, headers=headers, timeout=10).status_code
+
+    assert send(body, tt_signature("wrong-key", body, now)) == 401
+    assert send(body + b" ", tt_signature(key, body, now)) == 401  # the body is signed
+    assert send(body, tt_signature(key, body, now - 600)) == 401  # older than 5 minutes
+    assert send(body, "not base64 at all") == 401
+    assert send(body, tt_signature(key, body, now)) == 200
