@@ -24,6 +24,7 @@ TENANT = """\
     secrets:
       api_key: {key}
       company_domain: {company}
+      completed_status_id: "{done}"
 """
 
 
@@ -47,8 +48,10 @@ class BambooHR:
         return create_app(seed=seed)
 
     def tenant(self, app: Starlette, base_url: str, hook_secret: str) -> str:
-        _sim(app).add_key(API_KEY)
-        return TENANT.format(url=base_url, key=API_KEY, company=COMPANY)
+        sim = _sim(app)
+        sim.add_key(API_KEY)
+        done = sim.status_id(self.completed_stage)
+        return TENANT.format(url=base_url, key=API_KEY, company=COMPANY, done=done)
 
     def subscribe(self, app: Starlette, url: str, secret: str) -> None:
         """Nothing: BambooHR has no applicant tracking webhooks, so a tenant polls."""

@@ -6,7 +6,7 @@ reaching the simulator) and every answer of the simulator (a violation becomes a
 with an ``sl-violations`` header). Either way the request fails, and Prism logs
 ``Request terminated with error``. The scenario runs through Prism end to end: a full
 sync across pages, a rerun, a status change found by the reconcile rescan, a completed
-interview's status written back, and a comment written back; then no request failed
+interview's status written back, and a rating written back as a comment; then no request failed
 and Prism logged no error. A deliberately wrong request shows that the check bites.
 
 Prism comes from ``$CONNECTOR_PRISM`` or ``prism`` on PATH; without it the module skips
@@ -26,7 +26,6 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -139,14 +138,6 @@ def _sync(runtime: Runtime, *, full: bool = False) -> Summary:
     return summary
 
 
-def _comment(runtime: Runtime, application: Any, text: str) -> Any:
-    async def post() -> Any:
-        async with runtime.tenant(TENANT).ats_client() as client:
-            return await client.action("application", "comment", application, {"comment": text})
-
-    return asyncio.run(post())
-
-
 def test_the_engine_speaks_bamboohr_as_its_contract_says(prism: Prism, tmp_path: Path) -> None:
     ats = ThroughPrism(prism)
     sim = prism.sim
@@ -186,10 +177,13 @@ def test_the_engine_speaks_bamboohr_as_its_contract_says(prism: Prism, tmp_path:
         company.complete_invitation(invitation["id"], world.suite_server.url)
         _sync(runtime)
         assert ats.stage_of(app, applications[0]) == ats.completed_stage
+        rating = {"invitation_id": invitation["id"], "score": 4,
+                  "evaluator_name": "Eve Evaluator", "comment": "Clear answers"}  # fmt: skip
+        company.create("rating", rating)
+        assert _sync(runtime).counts["created"] == 1  # the rating, as a comment
         text = "Video interview rated 4/5 by Eve Evaluator: Clear answers"
-        answer = _comment(runtime, applications[0], text)
-        assert answer["type"] == "comment" and isinstance(answer["id"], int)
         assert ats.notes(app, applications[0]) == [text]
+        assert _sync(runtime).counts["created"] == 0  # written once
 
     log = prism.log_since(mark)
     forwarded = [line for line in log if "Forwarding" in line]
