@@ -14,16 +14,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from engine.store.inbox import Inbox
 from engine.sync import LiveWriter, SyncEngine
 from engine.tenants import Runtime
+from engine.web.app import create_app
+from engine.web.pages import EmbedTokens
 from engine.work.scheduler import Scheduler
 from engine.work.worker import Worker
 from simulators.bamboohr.simulator import BambooHR
 from simulators.bamboohr.state import BambooSim, stamp
 from simulators.kit.faults import Burst, Faults
+from simulators.kit.serving import LoopbackServer
 from simulators.world import TENANT, World
 
 BHR = BambooHR()
@@ -131,3 +135,20 @@ def test_a_sync_waits_out_bamboohrs_503_throttling(live: Live) -> None:
     assert asyncio.run(engine.run(None, full=True)).counts["failed"] == 0
     assert live.sim.faults.injected["throttled"] >= 3
     assert len(company.invitations) == 4 and len(company.projects) == 4
+
+
+def test_the_invite_widget_shows_the_applicant_the_job_and_the_status(live: Live) -> None:
+    app, company = live.world.ats_apps["bamboohr"], live.world.company
+    job = BHR.open_job(app, "Data Engineer", "")
+    application = BHR.apply(app, job, "Ada", "<b>Lovelace</b>", "ada@example.com")
+    token = EmbedTokens.from_secret(live.world.key.encode()).issue(
+        TENANT, "candidate_invite", str(application)
+    )
+    with LoopbackServer(create_app(live.runtime, worker=False)) as server:
+        url = f"{server.url}/embed/{TENANT}/candidate_invite/{application}"
+        page = httpx.get(url, params={"token": token}, timeout=10)
+        assert page.status_code == 200
+        # the application's detail, reshaped: the applicant, the job and the status
+        assert "Ada &lt;b&gt;Lovelace&lt;/b&gt;" in page.text and "Data Engineer" in page.text
+        assert "<dd>New</dd>" in page.text
+        assert "has not been invited" in page.text and not company.invitations
