@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from types import MappingProxyType
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import jmespath
 import phonenumbers
@@ -343,6 +343,47 @@ class ConnectorFunctions(functions.Functions):  # type: ignore[misc]
 
         Example: ``coalesce(null, '', 'Ada')`` -> ``"Ada"``"""
         return next((value for value in values if not _is_blank(value)), None)
+
+    @_signature({"types": ["object", "null"]})
+    def _func_jsonapi(self, document: dict[str, Any] | None) -> object:
+        """A JSON:API document's ``data`` with each relationship's resource from ``included``.
+
+        Each relationship of a record whose linkage names a resource that ``included``
+        holds gets it as ``included`` beside its ``data`` (a to-many one, a list), so a
+        list page maps in one expression what it sideloaded:
+        ``jsonapi(@)[].relationships.stage.included.attributes.name``.
+
+        Example: ``jsonapi(`{"data": {"relationships": {"stage": {"data": {"type": "stages", "id": "3"}}}}, "included": [{"type": "stages", "id": "3", "attributes": {"name": "Inbox"}}]}`).relationships.stage.included.attributes.name`` -> ``"Inbox"``"""
+        if document is None:
+            return None
+        found = {
+            (str(r.get("type")), str(r.get("id"))): r
+            for r in document.get("included") or []
+            if isinstance(r, dict)
+        }
+        data = document.get("data")
+        if isinstance(data, list):
+            return [_resolved(r, found) for r in data]
+        return _resolved(data, found)
+
+
+def _resolved(record: object, found: Mapping[tuple[str, str], object]) -> object:
+    if not isinstance(record, dict) or not isinstance(record.get("relationships"), dict):
+        return record
+    relationships: dict[str, object] = {}
+    for name, relation in record["relationships"].items():
+        linkage = relation.get("data") if isinstance(relation, dict) else None
+        if isinstance(linkage, dict):
+            included = found.get((str(linkage.get("type")), str(linkage.get("id"))))
+        elif isinstance(linkage, list):
+            included = [found.get((str(i.get("type")), str(i.get("id")))) for i in linkage
+                        if isinstance(i, dict)]  # fmt: skip
+        else:
+            included = None
+        relationships[name] = (
+            {**relation, "included": included} if isinstance(relation, dict) else relation
+        )
+    return {**record, "relationships": relationships}
 
 
 OPTIONS: jmespath.Options = jmespath.Options(custom_functions=ConnectorFunctions())

@@ -2,6 +2,7 @@
 
 import json
 import re
+from typing import Any, cast
 
 import jmespath
 import pytest
@@ -324,6 +325,7 @@ def test_function_names_cover_builtins_and_custom() -> None:
         "split_name", "first_name", "last_name", "join_name", "to_iso8601", "to_epoch_ms",
         "from_epoch_ms", "to_date", "lower", "upper", "trim", "map_enum", "default",
         "normalize_phone", "normalize_email", "html_to_text", "split", "concat", "coalesce",
+        "jsonapi",
     }  # fmt: skip
     assert "length" not in CUSTOM_FUNCTIONS
     assert run("length(@)", "abc") == 3
@@ -349,3 +351,29 @@ def test_custom_functions_are_documented(name: str) -> None:
 def test_plain_jmespath_does_not_know_custom_functions() -> None:
     with pytest.raises(exceptions.UnknownFunctionError):
         jmespath.compile("map_enum(@, `{}`)").search("x")
+
+
+def test_jsonapi_puts_each_included_resource_beside_its_linkage() -> None:
+    document = {
+        "data": [
+            {"id": "1", "relationships": {"stage": {"data": {"type": "stages", "id": "3"}},
+                                          "job": {"data": {"type": "jobs", "id": "9"}},
+                                          "tags": {"data": [{"type": "tags", "id": "t"}]}}},
+            {"id": "2", "relationships": {"stage": {"data": None}}},
+            {"id": "3"},
+        ],
+        "included": [{"type": "stages", "id": "3", "attributes": {"name": "Inbox"}},
+                     {"type": "tags", "id": "t", "attributes": {"name": "remote"}}],
+    }  # fmt: skip
+    expression = jmespath.compile("jsonapi(@)[].relationships.stage.included.attributes.name")
+    assert search(expression, document) == ["Inbox"]
+    first = cast(dict[str, Any], search(jmespath.compile("jsonapi(@)[0].relationships"), document))
+    assert first["job"] == {"data": {"type": "jobs", "id": "9"}, "included": None}  # not sent
+    assert first["tags"]["included"] == [
+        {"type": "tags", "id": "t", "attributes": {"name": "remote"}}
+    ]
+    one = {"data": {"id": "1", "relationships": {"stage": {"data": {"type": "stages", "id": "3"}}}},
+           "included": document["included"]}  # fmt: skip
+    single = jmespath.compile("jsonapi(@).relationships.stage.included.attributes.name")
+    assert search(single, one) == "Inbox"
+    assert search(jmespath.compile("jsonapi(missing)"), {}) is None
