@@ -45,6 +45,9 @@ def backoff(attempt: int, base: float, cap: float) -> float:
     return random.uniform(0, min(cap, base * (2**attempt)))
 
 
+RESET_MARGIN = 0.05  # seconds waited past a window's announced reset
+
+
 class Pacer:
     """Gate for requests to one host."""
 
@@ -54,6 +57,13 @@ class Pacer:
         self.interval = 1.0 / spec.requests_per_second if spec.requests_per_second else 0.0
         self.next_slot = 0.0
         self.paused_until = 0.0  # monotonic clock
+        # what the rate-limit headers left of the window, less what is in flight: a
+        # request spends one, so concurrent ones never overshoot a window the API told of
+        self.in_flight = 0
+        self.budget: float | None = None
+        self.budget_until = 0.0  # monotonic: when the window resets
+        self.window = 0.0  # the most a window has been seen to hold
+        self.period = 0.0  # the longest a window has been seen to last
 
     async def __aenter__(self) -> Pacer:
         await self.slots.acquire()
@@ -68,12 +78,30 @@ class Pacer:
             # a pause set while we slept (a 429 elsewhere) still applies
             while self.paused_until > time.monotonic():
                 await asyncio.sleep(self.paused_until - time.monotonic())
+            await self._spend()
         except BaseException:
             self.slots.release()
             raise
+        self.in_flight += 1
         return self
 
+    async def _spend(self) -> None:
+        """Take one request of the window's budget, waiting for the reset if none is left."""
+        while self.budget is not None and self.budget <= 0:
+            left = self.budget_until - time.monotonic()
+            if left <= 0:
+                break
+            await asyncio.sleep(left)
+        if self.budget is not None and time.monotonic() >= self.budget_until:
+            # a new window, taken as large and as long as the largest seen, until an
+            # answer tells its own
+            self.budget = self.window
+            self.budget_until = time.monotonic() + self.period
+        if self.budget is not None:
+            self.budget -= 1
+
     async def __aexit__(self, *exc: object) -> None:
+        self.in_flight -= 1
         self.slots.release()
 
     def pause(self, seconds: float) -> None:
@@ -89,13 +117,20 @@ class Pacer:
         if remaining is None or reset is None:
             return
         try:
-            if float(remaining) > 0:
-                return
+            left = float(remaining)
             wait = self._reset_seconds(reset)
         except (TypeError, ValueError):
             return
-        if wait is not None:
-            self.pause(min(wait, 3600.0))
+        if wait is None:
+            return
+        wait = min(wait, 3600.0)
+        self.window = max(self.window, left + 1)
+        self.period = max(self.period, wait)
+        self.budget = left - self.in_flight
+        # a little past the reset: clocks and rounding differ between the API and us
+        self.budget_until = time.monotonic() + wait + RESET_MARGIN
+        if left <= 0:
+            self.pause(wait)
 
     def _reset_seconds(self, value: str) -> float | None:
         if self.spec.reset_format == "http_date":

@@ -90,6 +90,24 @@ def test_a_503_burst_converges(api: tuple[str, State]) -> None:
     assert state.hits["flaky"] == 3
 
 
+def test_concurrent_requests_spend_the_window_the_headers_tell_without_a_429(
+    api: tuple[str, State],
+) -> None:
+    """Remaining counts down with each request in flight, not only as answers come back."""
+    url, state = api
+    limits = {"remaining_header": "X-RateLimit-Remaining", "reset_header": "X-RateLimit-Reset",
+              "reset_format": "epoch_seconds", "max_concurrency": 4}  # fmt: skip
+
+    async def run() -> None:
+        connection = {"auth": NONE, "rate_limit": limits, "retry": {"max_attempts": 1}}
+        async with client_for(url, connection, _resources("/window")) as client:
+            await client.get("thing", 0)  # the first answer tells the window
+            await asyncio.gather(*(client.get("thing", i) for i in range(1, 8)))
+
+    asyncio.run(run())
+    assert state.hits["window"] == 8 and state.hits["window_429"] == 0
+
+
 def test_the_concurrency_limit_holds(api: tuple[str, State]) -> None:
     url, state = api
 

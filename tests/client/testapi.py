@@ -30,6 +30,8 @@ class State:
         self.max_in_flight = 0
         self.last_request: dict[str, Any] = {}
         self.other_origin = "http://127.0.0.2:9"
+        self.window_start = 0.0
+        self.window_used = 0
 
 
 def _page(state: State, start: int, size: int) -> list[dict[str, Any]]:
@@ -183,6 +185,23 @@ class Endpoints:
         headers = {"X-RateLimit-Remaining": "0" if first else "5", "X-RateLimit-Reset": "1"}
         return JSONResponse({"at": time.monotonic()}, headers=headers)
 
+    async def window(self, request: Request) -> JSONResponse:
+        """A fixed window of 3 requests a second, told by the headers; a 429 past it."""
+        now = time.time()
+        start = self.state.window_start
+        if now - start >= 1.0:
+            self.state.window_start, self.state.window_used = now, 0
+        self.state.window_used += 1
+        left = 3 - self.state.window_used
+        headers = {"X-RateLimit-Remaining": str(max(left, 0)),
+                   "X-RateLimit-Reset": f"{self.state.window_start + 1.0:.3f}"}  # fmt: skip
+        await asyncio.sleep(0.05)  # long enough for concurrent requests to overlap
+        if left < 0:
+            self.state.hits["window_429"] += 1
+            return JSONResponse({"error": "rate limited"}, status_code=429, headers=headers)
+        self.state.hits["window"] += 1
+        return JSONResponse({"ok": True}, headers=headers)
+
     async def status(self, request: Request) -> JSONResponse:
         code = int(request.path_params["code"])
         self.state.hits[f"status:{code}"] += 1
@@ -255,6 +274,7 @@ def create_app(records: int = 250) -> Starlette:
         Route("/revoke", api.revoke_all, methods=["POST"]),
         Route("/ratelimited", api.ratelimited),
         Route("/remaining", api.remaining),
+        Route("/window", api.window),
         Route("/status/{code:int}", api.status, methods=["GET", "POST"]),
         Route("/flaky", api.flaky, methods=["GET", "POST"]),
         Route("/redirect-away", api.redirect_away),
