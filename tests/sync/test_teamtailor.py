@@ -169,7 +169,7 @@ def test_a_sync_paces_itself_by_the_rate_limit_headers(live: Live) -> None:
         engine.run(["jobs_to_projects", "applications_to_invitations"], full=True)
     )
     assert summary.counts["failed"] == 0
-    assert len(live.world.company.invitations) == 6  # one application a page, stage included
+    assert len(live.world.company.invitations) == 6  # full pages, each stage sideloaded
     assert live.sim.window.throttled == 0  # X-Rate-Limit-Remaining and -Reset were heeded
 
 
