@@ -286,7 +286,11 @@ class ApiClient:
         path = self.render(endpoint.path, **path_vars)
         template_vars = {"id": id, "parent_id": parent_id, "params": dict(query or {}),
                          "record": dict(record or {})}  # fmt: skip
-        params = {k: self.render(v, **template_vars) for k, v in endpoint.params.items()}
+        params: dict[str, Any] = {
+            k: [self.render(t, **template_vars) for t in v] if isinstance(v, tuple)
+            else self.render(v, **template_vars)
+            for k, v in endpoint.params.items()
+        }  # fmt: skip
         params.update({k: str(v) for k, v in (query or {}).items()})
         body = None
         if endpoint.body is not None:

@@ -138,6 +138,12 @@ class _Builder:
         members = tuple(m for m in members if m is not type(None))
         if len(members) == 1:
             return self.value(members[0], value, path, allowed)
+        if isinstance(value, list):  # a value or a list of them: the list's member
+            listed = next((m for m in members if get_origin(m) is tuple), None)
+            if listed is not None:
+                return self.value(listed, value, path, allowed)
+        if isinstance(value, str) and Template in members:
+            return self.template(value, path, allowed)
         if isinstance(value, Mapping):
             for member in members:
                 if variant_type(member) == value.get("type"):

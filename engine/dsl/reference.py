@@ -59,6 +59,8 @@ def _type(node: Node, file: str) -> str:
         return f"[{key[1]}](#{_anchor(key)})"
     if "const" in node:
         return f"constant {_code(node['const'])}"
+    if isinstance(node.get("anyOf"), list):
+        return " or ".join(_type(branch, file) for branch in node["anyOf"])
     kind = node.get("type")
     if kind == "array" and isinstance(node.get("items"), Mapping):
         return f"list of {_type(node['items'], file)}"
@@ -139,6 +141,8 @@ class _Uses:
             self.walk(prop, file, f"{path}.{name}" if path else name, stack)
         self.walk(node.get("additionalProperties"), file, f"{path}.<name>", stack)
         self.walk(node.get("items"), file, f"{path}[]", stack)
+        for branch in node.get("anyOf", ()):
+            self.walk(branch, file, path, stack)
 
     def _enter(self, key: DefKey, path: str, stack: tuple[DefKey, ...]) -> None:
         uses = self.paths.setdefault(key, [])

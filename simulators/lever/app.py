@@ -39,8 +39,8 @@ Facts followed (https://hire.lever.co/developer/documentation):
 [UNCONFIRMED] (simulator choices)
 - `token` is new for every delivery; a retried delivery sends the same body again, up to
   `webhook_attempts` times with a doubling backoff, and any 2xx is a success.
-- A comma-separated `expand=applications,stage` reads as the repeated form. The spec
-  sends it so until an endpoint's query can repeat a key.
+- A comma-separated `expand=applications,stage` is refused (400), as a field of that
+  name does not exist: only the documented repeated form expands.
 - Query parameters Lever does not know are ignored.
 - The rate limit counts a rolling second per key (`rate_limit` requests), in place of
   Lever's token bucket; a 429 answers `{"code": "TooManyRequests", ...}`.

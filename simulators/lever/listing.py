@@ -26,9 +26,9 @@ MAX_LIMIT = 100
 
 
 def expansions(query: Query) -> set[str]:
-    """``expand`` repeated (``expand=stage&expand=applications``); a comma-separated list
-    is read the same way."""
-    wanted = {part.strip() for value in query.getlist("expand") for part in value.split(",")}
+    """``expand`` repeated (``expand=stage&expand=applications``), the documented form; a
+    comma-separated value names no expandable field, so it is refused."""
+    wanted = {value.strip() for value in query.getlist("expand")}
     unknown = wanted - set(records.EXPANDABLE) - {""}
     if unknown:
         raise BadRequest(f"cannot expand {sorted(unknown)}")

@@ -97,6 +97,16 @@ def test_a_write_path_reads_the_record_quoted_and_a_body_reads_secrets(
     assert sent["body"] == '{"member_id":"k-123456","comment":{"body":"Hi"}}'
 
 
+def test_a_list_of_values_sends_the_parameter_once_per_value(api: tuple[str, State]) -> None:
+    """``expand=applications&expand=stage``, as Lever documents it."""
+    url, _ = api
+    resources = {"thing": {"endpoints": {"get": {
+        "path": "/echo", "params": {"expand": ["applications", "{{ id }}"], "one": "x"},
+    }}}}  # fmt: skip
+    echoed = _call(url, resources, "get", "thing", "stage")
+    assert echoed["query_items"] == [["expand", "applications"], ["expand", "stage"], ["one", "x"]]
+
+
 def test_a_missing_secret_is_a_clear_error(api: tuple[str, State]) -> None:
     url, _ = api
     connection = {"auth": {"type": "bearer", "token": "{{ secrets.key }}"}}

@@ -49,7 +49,12 @@ class Endpoints:
         self.state.hits["echo"] += 1
         body = (await request.body()).decode()
         return JSONResponse(
-            {"headers": dict(request.headers), "query": dict(request.query_params), "body": body}
+            {
+                "headers": dict(request.headers),
+                "query": dict(request.query_params),
+                "body": body,
+                "query_items": request.query_params.multi_items(),
+            }
         )
 
     async def link(self, request: Request) -> JSONResponse:

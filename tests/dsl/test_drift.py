@@ -24,6 +24,11 @@ KIND_OF_REF = {"jmespath": Expr, "template": Template, "duration": Duration}
 
 
 def _ref_kind(prop: dict[str, Any]) -> type | None:
+    """The expression kind of a property: its $ref, or the one kind all of its anyOf
+    branches agree on (a template, or a list of templates)."""
+    if "anyOf" in prop:
+        kinds = {_ref_kind(b.get("items", b)) for b in prop["anyOf"] if isinstance(b, dict)}
+        return kinds.pop() if len(kinds) == 1 else None
     ref = prop.get("$ref", "")
     return KIND_OF_REF.get(ref.rsplit("/", 1)[-1]) if "#/$defs/" in ref else None
 

@@ -28,7 +28,7 @@ class Endpoint:
     SCHEMA_DEF: ClassVar[str] = "common:endpoint"
     path: Template = variables(ENDPOINT_VARS)
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = None
-    params: Mapping[str, Template] = variables(ENDPOINT_VARS, EMPTY)
+    params: Mapping[str, Template | tuple[Template, ...]] = variables(ENDPOINT_VARS, EMPTY)
     body: Expr | None = None
     records: Expr | None = None
     record: Expr | None = None
