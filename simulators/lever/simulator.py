@@ -23,8 +23,23 @@ TENANT = """\
     secrets:
       api_key: {key}
       completed_stage_id: {completed}
-      webhook_signature_token: {token}
-"""
+{tokens}"""
+
+# Lever has one webhook per event type, each with its URL and token: the spec serves each
+# on a route of its own, named after the one the world subscribes plus the event's slug
+ROUTE_OF = {"applicationCreated": "application-created", "candidateStageChange": "stage-change",
+            "candidateArchiveChange": "archive-change", "candidateHired": "hired",
+            "candidateDeleted": "deleted"}  # fmt: skip
+
+
+def event_token(secret: str, event: str) -> str:
+    """The signature token of one event's webhook, made from the world's hook secret."""
+    return f"{secret}-{ROUTE_OF[event]}"
+
+
+def event_url(url: str, event: str) -> str:
+    """``…/hooks/acme/lever`` becomes ``…/hooks/acme/lever-stage-change``."""
+    return f"{url}-{ROUTE_OF[event]}"
 
 
 def _sim(app: Starlette) -> LeverSim:
@@ -50,12 +65,15 @@ class Lever:
         key = f"lever-key-{hook_secret}"
         _sim(app).add_key(key)
         completed = records.STAGE_IDS[self.completed_stage]
-        return TENANT.format(url=base_url, api=API, key=key, completed=completed,
-                             token=hook_secret)  # fmt: skip
+        tokens = "".join(
+            f"      signature_token_{route.replace('-', '_')}: {event_token(hook_secret, event)}\n"
+            for event, route in ROUTE_OF.items()
+        )
+        return TENANT.format(url=base_url, api=API, key=key, completed=completed, tokens=tokens)
 
     def subscribe(self, app: Starlette, url: str, secret: str) -> None:
         for event in EVENTS:
-            _sim(app).add_webhook(url, event, secret)
+            _sim(app).add_webhook(event_url(url, event), event, event_token(secret, event))
 
     def open_job(self, app: Starlette, title: str, description: str) -> Any:
         return _sim(app).create_posting(text=title, description=description)["id"]

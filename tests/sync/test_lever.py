@@ -32,7 +32,7 @@ from engine.work.worker import Worker
 from simulators.kit.faults import Faults
 from simulators.kit.serving import LoopbackServer
 from simulators.lever import LeverSim, records
-from simulators.lever.simulator import Lever
+from simulators.lever.simulator import Lever, event_token, event_url
 from simulators.world import TENANT, World
 
 LEVER = Lever()
@@ -87,7 +87,13 @@ def live(tmp_path: Path) -> Iterator[Live]:
         with LoopbackServer(app) as server:
             url = f"{server.url}/hooks/{TENANT}/lever"
             LEVER.subscribe(world.ats_apps["lever"], url, world.hook_secret)
-            yield Live(world, runtime, Inbox(runtime.engine), url, server.url)
+            stage_route = event_url(url, "candidateStageChange")
+            yield Live(world, runtime, Inbox(runtime.engine), stage_route, server.url)
+
+
+def _stage_token(live: Live) -> str:
+    """The stage-change webhook's own signature token."""
+    return event_token(live.world.hook_secret, "candidateStageChange")
 
 
 def _delivery(key: str, event: str, data: dict[str, Any], **override: Any) -> dict[str, Any]:
@@ -119,7 +125,7 @@ def test_tampered_data_invites_no_one_and_the_real_stage_change_does(live: Live)
             "id": opportunity, "contact": contact, "archived": None,
             "stage": {"id": VIDEO, "text": LEVER.interview_stage},
             "applications": [{"posting": posting}]}  # fmt: skip
-    forged = _delivery(live.world.hook_secret, "candidateStageChange", data)
+    forged = _delivery(_stage_token(live), "candidateStageChange", data)
     answer = _post(live.hook_url, forged)
     assert answer.status_code == 200 and answer.json() == {"status": "accepted"}
     assert live.work() == 1  # the signature holds, but data is not trusted: fetched by id
@@ -141,12 +147,13 @@ def test_tampered_data_invites_no_one_and_the_real_stage_change_does(live: Live)
 
 
 def test_a_wrong_missing_or_lifted_signature_is_refused(live: Live) -> None:
+    """Each webhook is checked with its own token: one event's token opens no other."""
     posting = LEVER.open_job(live.app, "Designer", "")
     opportunity = LEVER.apply(live.app, posting, "Grace", "Hopper", "grace@example.com")
     live.delivered()
     live.work()
     data = {"opportunityId": opportunity, "toStageId": VIDEO}
-    right = _delivery(live.world.hook_secret, "candidateStageChange", data)
+    right = _delivery(_stage_token(live), "candidateStageChange", data)
 
     assert _post(live.hook_url, _delivery("not-the-token", "candidateStageChange", data)
                  ).status_code == 401  # fmt: skip
@@ -156,6 +163,8 @@ def test_a_wrong_missing_or_lifted_signature_is_refused(live: Live) -> None:
     assert _post(live.hook_url, lifted).status_code == 401
     later = {**right, "triggeredAt": right["triggeredAt"] + 1}
     assert _post(live.hook_url, later).status_code == 401
+    hired = event_token(live.world.hook_secret, "candidateHired")  # another webhook's token
+    assert _post(live.hook_url, _delivery(hired, "candidateStageChange", data)).status_code == 401
 
     accepted = _post(live.hook_url, right)
     assert accepted.status_code == 200 and accepted.json() == {"status": "accepted"}
