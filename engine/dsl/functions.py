@@ -19,6 +19,8 @@ import jmespath
 import phonenumbers
 from jmespath import exceptions, functions
 
+from engine.dsl import jsonapi
+
 _F = TypeVar("_F", bound=Callable[..., object])
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
@@ -354,36 +356,7 @@ class ConnectorFunctions(functions.Functions):  # type: ignore[misc]
         ``jsonapi(@)[].relationships.stage.included.attributes.name``.
 
         Example: ``jsonapi(`{"data": {"relationships": {"stage": {"data": {"type": "stages", "id": "3"}}}}, "included": [{"type": "stages", "id": "3", "attributes": {"name": "Inbox"}}]}`).relationships.stage.included.attributes.name`` -> ``"Inbox"``"""
-        if document is None:
-            return None
-        found = {
-            (str(r.get("type")), str(r.get("id"))): r
-            for r in document.get("included") or []
-            if isinstance(r, dict)
-        }
-        data = document.get("data")
-        if isinstance(data, list):
-            return [_resolved(r, found) for r in data]
-        return _resolved(data, found)
-
-
-def _resolved(record: object, found: Mapping[tuple[str, str], object]) -> object:
-    if not isinstance(record, dict) or not isinstance(record.get("relationships"), dict):
-        return record
-    relationships: dict[str, object] = {}
-    for name, relation in record["relationships"].items():
-        linkage = relation.get("data") if isinstance(relation, dict) else None
-        if isinstance(linkage, dict):
-            included = found.get((str(linkage.get("type")), str(linkage.get("id"))))
-        elif isinstance(linkage, list):
-            included = [found.get((str(i.get("type")), str(i.get("id")))) for i in linkage
-                        if isinstance(i, dict)]  # fmt: skip
-        else:
-            included = None
-        relationships[name] = (
-            {**relation, "included": included} if isinstance(relation, dict) else relation
-        )
-    return {**record, "relationships": relationships}
+        return None if document is None else jsonapi.resolve(document)
 
 
 OPTIONS: jmespath.Options = jmespath.Options(custom_functions=ConnectorFunctions())
