@@ -21,7 +21,7 @@ from engine.errors import ConnectorError
 from engine.store.inbox import Inbox
 from engine.store.migrate import upgrade
 from engine.web.app import create_app
-from engine.web.registration import register_suite
+from engine.web.registration import register_ats, register_suite
 
 CERT_NAME, KEY_NAME = "connector-selfsigned.pem", "connector-selfsigned.key"
 LOOPBACK = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
@@ -128,10 +128,14 @@ def run_register(args: argparse.Namespace) -> int:
             raise ConnectorError(
                 "give --url or server.public_url: where the suite can reach Connector"
             )
-        url = asyncio.run(register_suite(runtime.tenant(args.tenant), public))
+        tenant = runtime.tenant(args.tenant)
+        url = asyncio.run(register_suite(tenant, public))
+        print(f"{args.tenant}: the suite now sends its events to {url}")
+        if tenant.config.setup == "ideal":  # where the ATS's API subscribes webhooks
+            for ats_url in asyncio.run(register_ats(tenant, public)):
+                print(f"{args.tenant}: {tenant.ats.title} now sends its events to {ats_url}")
     except (ConnectorError, SpecError) as exc:
         return fail(exc)
-    print(f"{args.tenant}: the suite now sends its events to {url}")
     return 0
 
 
@@ -169,7 +173,10 @@ def add(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve.add_argument("--no-worker", action="store_true", help="do not process the inbox here")
     serve.add_argument("--no-scheduler", action="store_true", help="do not poll here")
     serve.set_defaults(run=run_serve)
-    register = commands.add_parser("register", help="subscribe a tenant's webhooks in the suite")
+    register = commands.add_parser(
+        "register",
+        help="subscribe a tenant's webhooks in the suite (and in the ATS, where its API can)",
+    )
     register.add_argument("tenant")
     register.add_argument("--url", help="Connector's public URL (default: server.public_url)")
     add_config(register)

@@ -21,7 +21,7 @@ from engine.tenants import Runtime, expand_env
 from engine.web.admin import admin_routes
 from engine.web.consent import consent_routes
 from engine.web.pages import CONSENT, EmbedTokens, TokenError, TTLCache
-from engine.web.registration import register_suite
+from engine.web.registration import register_ats, register_suite
 from engine.web.webhooks import webhook_routes
 from engine.web.widgets import ClientPool, embed_routes
 from engine.work.scheduler import Scheduler
@@ -31,17 +31,22 @@ log = logging.getLogger("connector.server")
 
 
 async def _register_all(runtime: Runtime) -> None:
-    """With a public URL configured, subscribe every tenant's suite company at start-up;
-    a tenant that cannot be registered now is logged and left for `connector register`."""
+    """With a public URL configured, subscribe every tenant's suite company at start-up,
+    and its ATS's webhooks where the spec can (`register`) on the ideal setup; a tenant
+    that cannot be registered now is logged and left for `connector register`."""
     public = runtime.deployment.server.public_url
     if not public:
         return
     for tenant_id in runtime.tenant_ids:
+        tenant = runtime.tenant(tenant_id)
         try:
-            url = await register_suite(runtime.tenant(tenant_id), expand_env(public, runtime.env))
+            url = await register_suite(tenant, expand_env(public, runtime.env))
             log.info("tenant=%s suite webhooks -> %s", tenant_id, url)
+            if tenant.config.setup == "ideal":
+                for ats_url in await register_ats(tenant, expand_env(public, runtime.env)):
+                    log.info("tenant=%s %s webhooks -> %s", tenant_id, tenant.ats.name, ats_url)
         except ConnectorError as exc:
-            log.error("tenant=%s suite webhooks not registered: %s", tenant_id, exc)
+            log.error("tenant=%s webhooks not registered: %s", tenant_id, exc)
 
 
 def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False) -> Starlette:

@@ -10,6 +10,9 @@ import asyncio
 import hashlib
 import hmac
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -104,3 +107,26 @@ def test_a_sync_waits_for_the_next_interval_instead_of_failing(tmp_path: Path) -
         assert len(world.company.invitations) == 10
         assert sim.served > 10 and sim.window.throttled == 0  # no 429: it waited
         assert elapsed > 5.0  # the next interval began 10 s after the first request
+
+
+def test_connector_register_subscribes_the_ats_where_its_api_can(tmp_path: Path) -> None:
+    """``connector register`` on the ideal setup also makes the ATS's subscriptions, so a
+    company need not make them by hand; it says where each side now sends its events."""
+    with World(tmp_path, ats=[Workable()]) as world:
+        env = {**os.environ, "CONNECTOR_ENCRYPTION_KEY": world.key}
+        cli = [sys.executable, "-m", "engine.cli"]
+        config = ["--config", str(world.config_path)]
+        subprocess.run([*cli, "db", "upgrade", *config], env=env, check=True, capture_output=True)
+        public = "https://connector.example.com"
+        done = subprocess.run([*cli, "register", TENANT, "--url", public, *config], env=env,
+                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.splitlines() == [
+            f"{TENANT}: the suite now sends its events to {public}/hooks/{TENANT}/suite",
+            f"{TENANT}: Workable SPI v3 now sends its events to {public}/hooks/{TENANT}/workable",
+        ]
+        targets = sorted(s.target for s in _sim(world).subscriptions.values())
+        assert targets == sorted(
+            f"{public}/hooks/{TENANT}/workable?event={e}"
+            for e in ("candidate_created", "candidate_moved", "candidate_deleted")
+        )
