@@ -8,10 +8,8 @@ to a ``…``; lines after a ``$`` line without a ``…`` must appear as they are
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import select
 import shlex
 import subprocess
 import sys
@@ -21,6 +19,8 @@ from typing import Any
 
 import pytest
 import yaml
+
+from tests.docs.sandbox import sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "adding-an-ats.md"
@@ -62,30 +62,11 @@ def _shown_in(shown: list[str], printed: str) -> None:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Path]:
+def folder(tmp_path: Path) -> Iterator[Path]:
     """The page's step 0: the simulators as the sandbox, until the test ends."""
-    folder = tmp_path / "sandbox"
-    sims = subprocess.Popen(
-        [sys.executable, "-m", "simulators", str(folder), "--ats", "greenhouse", "--jobs", "2",
-         "--applications-per-job", "2"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert sims.stdout is not None
-        ready, _, _ = select.select([sims.stdout], [], [], 60)
-        assert ready, "the sandbox did not start within 60 s"
-        json.loads(sims.stdout.readline())
-        yield folder
-    finally:
-        if sims.stdin:
-            sims.stdin.close()
-        try:
-            sims.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            sims.kill()
-            sims.wait(timeout=10)
-        if sims.stdout:
-            sims.stdout.close()
+    with sandbox(tmp_path / "sandbox", "--ats", "greenhouse", "--jobs", "2",
+                 "--applications-per-job", "2"):  # fmt: skip
+        yield tmp_path / "sandbox"
 
 
 def test_the_page_uses_each_tool_it_promises() -> None:
@@ -95,10 +76,10 @@ def test_the_page_uses_each_tool_it_promises() -> None:
         assert tool in text, tool
 
 
-def test_following_the_page_builds_a_working_spec(sandbox: Path) -> None:
-    spec_path = sandbox / "mappings" / "ats" / "harvest.yaml"
+def test_following_the_page_builds_a_working_spec(folder: Path) -> None:
+    spec_path = folder / "mappings" / "ats" / "harvest.yaml"
     spec_path.parent.mkdir(parents=True)
-    env = {**os.environ, "CONNECTOR_ENCRYPTION_KEY": (sandbox / "key").read_text().strip()}
+    env = {**os.environ, "CONNECTOR_ENCRYPTION_KEY": (folder / "key").read_text().strip()}
     spec: dict[str, Any] = {}
     ran: list[str] = []
     for kind, text in _steps():
@@ -112,11 +93,11 @@ def test_following_the_page_builds_a_working_spec(sandbox: Path) -> None:
             continue
         for args, shown in _commands(text):
             if args[:2] == ["lint", "connector.yaml"]:  # step 2 has the tenant use the spec
-                config = sandbox / "connector.yaml"
+                config = folder / "connector.yaml"
                 text = config.read_text().replace("ats: greenhouse", "ats: harvest")
                 config.write_text(text.replace("setup: ideal", "setup: static"))
             done = subprocess.run(
-                [str(CONNECTOR), *args], cwd=sandbox, env=env,
+                [str(CONNECTOR), *args], cwd=folder, env=env,
                 capture_output=True, text=True, timeout=120, check=False,
             )  # fmt: skip
             assert done.returncode == 0, (

@@ -8,10 +8,8 @@ it a `server.public_url` and then runs each documented `connector` line that end
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import select
 import shlex
 import subprocess
 import sys
@@ -19,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.docs.sandbox import sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "getting-started.md"
@@ -35,29 +35,10 @@ def _steps() -> list[list[str]]:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[Path]:
     """The simulators with a few open jobs, until the test ends; never left running."""
-    sims = subprocess.Popen(
-        [sys.executable, "-m", "simulators", str(tmp_path), "--jobs", "2",
-         "--applications-per-job", "2"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert sims.stdout is not None
-        ready, _, _ = select.select([sims.stdout], [], [], 60)
-        assert ready, "the simulators did not start within 60 s"
-        json.loads(sims.stdout.readline())
+    with sandbox(tmp_path, "--jobs", "2", "--applications-per-job", "2"):
         config = tmp_path / "connector.yaml"
         config.write_text(config.read_text() + f"server:\n  public_url: {PUBLIC}\n")
         yield tmp_path
-    finally:
-        if sims.stdin:
-            sims.stdin.close()
-        try:
-            sims.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            sims.kill()
-            sims.wait(timeout=10)
-        if sims.stdout:
-            sims.stdout.close()
 
 
 def test_the_page_has_the_steps() -> None:
