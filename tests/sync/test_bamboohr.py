@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -19,43 +18,25 @@ import pytest
 
 from engine.store.inbox import Inbox
 from engine.sync import LiveWriter, SyncEngine
-from engine.tenants import Runtime
 from engine.web.app import create_app
 from engine.web.pages import EmbedTokens
 from engine.work.scheduler import Scheduler
-from engine.work.worker import Worker
 from simulators.bamboohr.simulator import BambooHR
 from simulators.bamboohr.state import BambooSim, stamp
 from simulators.kit.faults import Burst, Faults
 from simulators.kit.serving import LoopbackServer
 from simulators.world import TENANT, World
+from tests.sync.live import Live as Shared
 
 BHR = BambooHR()
 MINUTE = 60.0
 
 
-@dataclass
-class Live:
-    world: World
-    runtime: Runtime
-    inbox: Inbox
-
+class Live(Shared):
     @property
     def sim(self) -> BambooSim:
         sim: BambooSim = self.world.ats_apps["bamboohr"].state.sim
         return sim
-
-    def work(self) -> int:
-        """Run the worker until the inbox holds nothing to do; how many it claimed."""
-        worker = Worker(self.runtime, self.inbox, name="test", batch=100)
-        claimed = 0
-        for _ in range(10):
-            batch = asyncio.run(worker.run_once())
-            claimed += batch
-            if not batch:
-                break
-        assert set(self.inbox.depth()) <= {"done"}, self.inbox.depth()
-        return claimed
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,25 +24,20 @@ import pytest
 
 from engine.store.inbox import Inbox
 from engine.sync import LiveWriter, SyncEngine
-from engine.tenants import Runtime
-from engine.web.app import create_app
 from engine.web.pages import EmbedTokens
-from engine.work.worker import Worker
 from simulators.kit.faults import Faults
-from simulators.kit.serving import LoopbackServer
 from simulators.lever import LeverSim, records
 from simulators.lever.simulator import Lever, event_token, event_url
 from simulators.world import TENANT, World
+from tests.sync.live import Live as Shared
+from tests.sync.live import post_json, subscribed
 
 LEVER = Lever()
 VIDEO = records.STAGE_IDS[LEVER.interview_stage]
 
 
 @dataclass
-class Live:
-    world: World
-    runtime: Runtime
-    inbox: Inbox
+class Live(Shared):
     hook_url: str
     engine_url: str
 
@@ -55,18 +49,6 @@ class Live:
     def sim(self) -> LeverSim:
         sim: LeverSim = self.app.state.sim
         return sim
-
-    def work(self) -> int:
-        """Run the worker until the inbox holds nothing to do; how many it claimed."""
-        worker = Worker(self.runtime, self.inbox, name="test", batch=100)
-        claimed = 0
-        for _ in range(10):  # events about one record are claimed one at a time
-            batch = asyncio.run(worker.run_once())
-            claimed += batch
-            if not batch:
-                break
-        assert set(self.inbox.depth()) <= {"done"}, self.inbox.depth()
-        return claimed
 
     def sync_postings(self) -> None:
         """Postings have no webhooks: they are polled."""
@@ -81,14 +63,10 @@ class Live:
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[Live]:
-    with World(tmp_path, ats=[LEVER]) as world:
-        runtime = world.runtime()
-        app = create_app(runtime, worker=False)
-        with LoopbackServer(app) as server:
-            url = f"{server.url}/hooks/{TENANT}/lever"
-            LEVER.subscribe(world.ats_apps["lever"], url, world.hook_secret)
-            stage_route = event_url(url, "candidateStageChange")
-            yield Live(world, runtime, Inbox(runtime.engine), stage_route, server.url)
+    with World(tmp_path, ats=[LEVER]) as world, subscribed(world, LEVER) as served:
+        runtime, engine_url, url = served
+        stage_route = event_url(url, "candidateStageChange")
+        yield Live(world, runtime, Inbox(runtime.engine), stage_route, engine_url)
 
 
 def _stage_token(live: Live) -> str:
@@ -103,11 +81,6 @@ def _delivery(key: str, event: str, data: dict[str, Any], **override: Any) -> di
     body = {"triggeredAt": triggered_at, "event": event, "token": token,
             "signature": signature, "data": data}  # fmt: skip
     return {**body, **override}
-
-
-def _post(url: str, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(url, content=json.dumps(body).encode(),
-                      headers={"Content-Type": "application/json"}, timeout=10)  # fmt: skip
 
 
 def test_tampered_data_invites_no_one_and_the_real_stage_change_does(live: Live) -> None:
@@ -126,7 +99,7 @@ def test_tampered_data_invites_no_one_and_the_real_stage_change_does(live: Live)
             "stage": {"id": VIDEO, "text": LEVER.interview_stage},
             "applications": [{"posting": posting}]}  # fmt: skip
     forged = _delivery(_stage_token(live), "candidateStageChange", data)
-    answer = _post(live.hook_url, forged)
+    answer = post_json(live.hook_url, forged)
     assert answer.status_code == 200 and answer.json() == {"status": "accepted"}
     assert live.work() == 1  # the signature holds, but data is not trusted: fetched by id
     assert not company.invitations
@@ -155,20 +128,22 @@ def test_a_wrong_missing_or_lifted_signature_is_refused(live: Live) -> None:
     data = {"opportunityId": opportunity, "toStageId": VIDEO}
     right = _delivery(_stage_token(live), "candidateStageChange", data)
 
-    assert _post(live.hook_url, _delivery("not-the-token", "candidateStageChange", data)
+    assert post_json(live.hook_url, _delivery("not-the-token", "candidateStageChange", data)
                  ).status_code == 401  # fmt: skip
     unsigned = {k: v for k, v in right.items() if k != "signature"}
-    assert _post(live.hook_url, unsigned).status_code == 401
+    assert post_json(live.hook_url, unsigned).status_code == 401
     lifted = {**right, "token": secrets.token_hex(24)}  # another request's token
-    assert _post(live.hook_url, lifted).status_code == 401
+    assert post_json(live.hook_url, lifted).status_code == 401
     later = {**right, "triggeredAt": right["triggeredAt"] + 1}
-    assert _post(live.hook_url, later).status_code == 401
+    assert post_json(live.hook_url, later).status_code == 401
     hired = event_token(live.world.hook_secret, "candidateHired")  # another webhook's token
-    assert _post(live.hook_url, _delivery(hired, "candidateStageChange", data)).status_code == 401
+    assert (
+        post_json(live.hook_url, _delivery(hired, "candidateStageChange", data)).status_code == 401
+    )
 
-    accepted = _post(live.hook_url, right)
+    accepted = post_json(live.hook_url, right)
     assert accepted.status_code == 200 and accepted.json() == {"status": "accepted"}
-    again = _post(live.hook_url, right)
+    again = post_json(live.hook_url, right)
     assert again.json() == {"status": "duplicate"}  # the same token, delivered twice
 
 
@@ -198,12 +173,7 @@ def test_a_note_whose_answer_was_lost_is_found_on_the_opportunity_not_written_tw
         company.create("rating", {"invitation_id": invitation["id"], "score": 3,
                                   "evaluator_name": "Grace Hopper"})  # fmt: skip
     live.sim.faults.set(Faults(lost_responses=0.5, seed=1))  # applied, answered 502
-    runs = []
-    for _ in range(4):
-        summary = asyncio.run(SyncEngine(tenant, live.runtime.engine).run(["ratings_to_notes"]))
-        runs.append(summary.counts)
-        if summary.counts["failed"] == 0:
-            break
+    runs = live.sync_until_clean(["ratings_to_notes"])
     assert runs[-1]["failed"] == 0, runs
     assert live.sim.faults.injected["lost_responses"] > 0, runs
     notes = [n["opportunity"] for n in live.sim.notes.values()]

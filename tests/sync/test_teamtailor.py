@@ -18,33 +18,27 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from engine.store.inbox import Inbox
 from engine.sync import LiveWriter, SyncEngine
-from engine.tenants import Runtime
-from engine.web.app import create_app
 from engine.work.scheduler import Scheduler
-from engine.work.worker import Worker
 from simulators.kit.faults import Faults
-from simulators.kit.serving import LoopbackServer
 from simulators.teamtailor.hooks import tt_signature
 from simulators.teamtailor.simulator import Teamtailor
 from simulators.teamtailor.state import TeamtailorSim
 from simulators.world import TENANT, World
+from tests.sync.live import Live as Shared
+from tests.sync.live import post_json, subscribed
 
 TT = Teamtailor()
 DAY = 24 * 3600
 
 
 @dataclass
-class Live:
-    world: World
-    runtime: Runtime
-    inbox: Inbox
+class Live(Shared):
     hook_url: str
 
     @property
@@ -52,42 +46,17 @@ class Live:
         sim: TeamtailorSim = self.world.ats_apps["teamtailor"].state.sim
         return sim
 
-    def work(self) -> int:
-        """Run the worker until the inbox holds nothing to do; how many it claimed."""
-        worker = Worker(self.runtime, self.inbox, name="test", batch=100)
-        claimed = 0
-        for _ in range(10):  # events about one record are claimed one at a time
-            batch = asyncio.run(worker.run_once())
-            claimed += batch
-            if not batch:
-                break
-        assert set(self.inbox.depth()) <= {"done"}, self.inbox.depth()
-        return claimed
-
 
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[Live]:
-    with World(tmp_path, ats=[TT]) as world:
-        runtime = world.runtime()
-        app = create_app(runtime, worker=False)
-        with LoopbackServer(app) as server:
-            url = f"{server.url}/hooks/{TENANT}/teamtailor"
-            TT.subscribe(world.ats_apps["teamtailor"], url, world.hook_secret)
-            yield Live(world, runtime, Inbox(runtime.engine), url)
+    with World(tmp_path, ats=[TT]) as world, subscribed(world, TT) as served:
+        runtime, _, url = served
+        yield Live(world, runtime, Inbox(runtime.engine), url)
 
 
 def _signed(key: str, resource_id: str) -> str:
     digest = hmac.new(key.encode(), resource_id.encode(), hashlib.sha256).hexdigest()
     return base64.b64encode(digest.encode()).decode()
-
-
-def _post(url: str, body: dict[str, Any]) -> httpx.Response:
-    return httpx.post(
-        url,
-        content=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"},
-        timeout=10,
-    )
 
 
 def test_a_dropped_delivery_is_brought_in_by_the_reconcile_poll(live: Live) -> None:
@@ -133,16 +102,18 @@ def test_a_signed_delivery_is_accepted_and_a_wrong_signature_refused(live: Live)
     payload = {"event_name": "job.update", "data": data}
     right = _signed(live.world.hook_secret, job["id"])
 
-    wrong_key = _post(live.hook_url, {"payload": payload, "signature": _signed("nope", job["id"])})
+    wrong_key = post_json(
+        live.hook_url, {"payload": payload, "signature": _signed("nope", job["id"])}
+    )
     assert wrong_key.status_code == 401
     other = live.sim.create_job(title="Other", body="")
     lifted = {"payload": {**payload, "data": {**data, "id": other["id"]}}, "signature": right}
-    assert _post(live.hook_url, lifted).status_code == 401  # a signature names one record
-    assert _post(live.hook_url, {"payload": payload}).status_code == 401  # none at all
+    assert post_json(live.hook_url, lifted).status_code == 401  # a signature names one record
+    assert post_json(live.hook_url, {"payload": payload}).status_code == 401  # none at all
 
-    accepted = _post(live.hook_url, {"payload": payload, "signature": right})
+    accepted = post_json(live.hook_url, {"payload": payload, "signature": right})
     assert accepted.status_code == 200 and accepted.json() == {"status": "accepted"}
-    again = _post(live.hook_url, {"payload": payload, "signature": right})
+    again = post_json(live.hook_url, {"payload": payload, "signature": right})
     assert again.json() == {"status": "duplicate"}  # the same change, delivered twice
 
 
@@ -186,12 +157,7 @@ def test_a_note_whose_answer_was_lost_is_found_on_the_candidate_not_written_twic
         company.create("rating", {"invitation_id": invitation["id"], "score": 3,
                                   "evaluator_name": "Grace Hopper"})  # fmt: skip
     live.sim.faults.set(Faults(lost_responses=0.5, seed=1))  # applied, answered 502
-    runs = []
-    for _ in range(4):
-        summary = asyncio.run(SyncEngine(tenant, live.runtime.engine).run(["ratings_to_notes"]))
-        runs.append(summary.counts)
-        if summary.counts["failed"] == 0:
-            break
+    runs = live.sync_until_clean(["ratings_to_notes"])
     assert runs[-1]["failed"] == 0, runs
     assert live.sim.faults.injected["lost_responses"] > 0, (runs, len(live.sim.tables["notes"]))
     notes = [n["candidate_id"] for n in live.sim.tables["notes"].values()]
