@@ -22,6 +22,7 @@ from simulators.kit.ratelimit import FixedWindow, RollingWindow
 from simulators.kit.serving import LoopbackServer
 from simulators.kit.table import Table
 from simulators.kit.webhooks import Backoff, Delays, Delivery, Dispatcher
+from tests.simulators.loopback import receiving
 
 
 def _table(**kw: object) -> Table:
@@ -117,10 +118,7 @@ class Receiver:
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[Receiver, str]]:
-    receiver = Receiver()
-    app = Starlette(routes=[Route("/hook", receiver.handle, methods=["POST"])])
-    with LoopbackServer(app) as server:
-        yield receiver, server.url + "/hook"
+    yield from receiving(Receiver())
 
 
 def _sign(delivery: Delivery) -> dict[str, str]:

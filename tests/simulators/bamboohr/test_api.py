@@ -15,7 +15,7 @@ import pytest
 from simulators.bamboohr.app import create_app
 from simulators.bamboohr.state import BambooSim, stamp
 from simulators.kit.faults import Burst, Faults
-from simulators.kit.serving import LoopbackServer
+from tests.simulators.loopback import served_sim
 
 KEY = "bhr-test-key"
 ATS = "/api/v1/applicant_tracking"
@@ -31,10 +31,8 @@ class Env:
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[BambooSim, str]]:
     app = create_app(seed=1)
-    sim: BambooSim = app.state.sim
-    sim.add_key(KEY)
-    with LoopbackServer(app) as server:
-        yield sim, server.url
+    app.state.sim.add_key(KEY)
+    yield from served_sim(app)
 
 
 @pytest.fixture

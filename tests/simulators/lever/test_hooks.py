@@ -12,7 +12,7 @@ import httpx
 
 from simulators.kit.faults import Faults
 from simulators.lever import LeverSim, records
-from tests.simulators.lever.conftest import Receiver
+from tests.simulators.loopback import Receiver
 
 SIGNATURE_TOKEN = "lever-signature-token"
 

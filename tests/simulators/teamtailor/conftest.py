@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from simulators.kit.serving import LoopbackServer
 from simulators.teamtailor import TeamtailorSim, create_app
+from tests.simulators.loopback import Receiver, receiving, served_sim
 
 KEY = "tt-test-key"
 VERSION = "20240404"
@@ -29,27 +23,9 @@ class Env:
     http: httpx.Client  # no auth: the control plane and refusals
 
 
-class Receiver:
-    """Records every webhook request it gets."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-        self.app = Starlette(routes=[Route("/hook", self.handle, methods=["POST"])])
-
-    async def handle(self, request: Request) -> Response:
-        self.requests.append((dict(request.headers), await request.body()))
-        return Response("ok")
-
-    def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(body) for _, body in self.requests]
-
-
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[TeamtailorSim, str]]:
-    app = create_app(seed=1)
-    sim: TeamtailorSim = app.state.sim
-    with LoopbackServer(app) as server:
-        yield sim, server.url
+    yield from served_sim(create_app(seed=1))
 
 
 @pytest.fixture
@@ -68,6 +44,4 @@ def env(served: tuple[TeamtailorSim, str]) -> Iterator[Env]:
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[Receiver, str]]:
-    rec = Receiver()
-    with LoopbackServer(rec.app) as server:
-        yield rec, f"{server.url}/hook"
+    yield from receiving(Receiver())

@@ -7,7 +7,8 @@ import hashlib
 import hmac
 
 from simulators.kit.faults import Faults
-from tests.simulators.teamtailor.conftest import Env, Receiver
+from tests.simulators.loopback import Receiver
+from tests.simulators.teamtailor.conftest import Env
 
 
 def test_the_rate_limit_answers_its_headers_then_429(env: Env) -> None:

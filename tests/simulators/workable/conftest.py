@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
 
 import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
 
-from simulators.kit.serving import LoopbackServer
 from simulators.workable import WorkableSim, create_app
+from tests.simulators.loopback import Receiver, receiving, served_sim
 
 TOKEN = "wk-account-token-" + "0" * 8
 
 
-@dataclass
-class Receiver:
-    """Records every delivery; answers 200."""
-
-    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
-
-    async def handle(self, request: Request) -> Response:
-        self.requests.append((dict(request.headers), await request.body()))
-        return Response("ok")
-
-    def bodies(self) -> list[dict[str, Any]]:
-        return [json.loads(body) for _, body in self.requests]
-
-
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[WorkableSim, str]]:
-    app = create_app(seed=1)
-    sim: WorkableSim = app.state.sim
-    with LoopbackServer(app) as server:
-        yield sim, server.url
+    yield from served_sim(create_app(seed=1))
 
 
 @pytest.fixture
@@ -68,7 +44,4 @@ def root(served: tuple[WorkableSim, str]) -> str:
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[Receiver, str]]:
-    rec = Receiver()
-    app = Starlette(routes=[Route("/hook", rec.handle, methods=["POST"])])
-    with LoopbackServer(app) as server:
-        yield rec, server.url + "/hook"
+    yield from receiving(Receiver())

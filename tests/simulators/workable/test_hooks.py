@@ -10,7 +10,8 @@ import hmac
 import httpx
 
 from simulators.workable import WorkableSim
-from tests.simulators.workable.conftest import TOKEN, Receiver
+from tests.simulators.loopback import Receiver
+from tests.simulators.workable.conftest import TOKEN
 
 
 def test_a_delivery_is_signed_with_the_account_token(
