@@ -16,6 +16,7 @@
 | ``listing`` | v3 list filters, the opaque cursor and the scan |
 | ``auth``, ``config`` | OAuth client credentials and bearer tokens; the knobs |
 | ``hooks``, ``payloads`` | receivers and webhook payloads; the kit's dispatcher sends them |
+| ``partner`` | the ATS side of an assessment partner: ``/_sim/partner``, the PATCH callback |
 | ``simulator`` | ``Greenhouse``: the ``AtsSimulator`` the world and the demo use |
 | ``errors``, ``checks``, ``times`` | error shapes, body checks, timestamps |
 """

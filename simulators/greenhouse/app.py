@@ -78,7 +78,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from simulators.greenhouse import control
+from simulators.greenhouse import control, partner
 from simulators.greenhouse.auth import Token
 from simulators.greenhouse.errors import SimError, json_body
 from simulators.greenhouse.listing import SPECS
@@ -201,6 +201,7 @@ def create_app(*, seed: int = 0) -> Starlette:
             methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         ),
         *control.routes(),
+        *partner.routes(),
         *control_routes(),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,

@@ -31,6 +31,7 @@ from simulators.greenhouse.data import Data
 from simulators.greenhouse.errors import SimError, not_found, unprocessable
 from simulators.greenhouse.hooks import Hooks
 from simulators.greenhouse.listing import SPECS, encode_cursor, project, resolve_query, scan
+from simulators.greenhouse.partner import Partner
 from simulators.greenhouse.records import Records
 from simulators.greenhouse.seeding import Seeder
 from simulators.kit.faults import FaultModel, Faults
@@ -55,6 +56,7 @@ class GreenhouseSim:
         self.pipeline = Applications(self.lock, self.data, self.hooks, self.records,
                                           self.config)  # fmt: skip
         self.seeder = Seeder(self.lock, self.data, self.hooks, self.records, self.pipeline)
+        self.partner = Partner(self.lock)  # an assessment partner and the tests ordered
         self.api = {"requests": 0}
         self.responses_by_status: dict[str, int] = {}
         # The Python API of the parts, as tests and the world call it.
@@ -128,6 +130,7 @@ class GreenhouseSim:
             self.data.clear()
             self.hooks.clear()
             self.auth.clear()
+            self.partner.clear()
             self.window.clear()
             self.faults.reset()
             self.api["requests"] = 0
@@ -239,5 +242,6 @@ class GreenhouseSim:
                 deliveries=self.deliveries(),
                 faults=self.faults.dump(),
                 config=self.config.to_json(),
+                partner=self.partner.dump(),
             )
             return dump
