@@ -1,6 +1,7 @@
 """An ATS's world on loopback for the end-to-end tests: the worker run until the inbox
 is empty, Connector's real app served with the ATS subscribed to its webhook route, a
-JSON delivery posted, and a sync run again until nothing fails."""
+JSON delivery posted, every invitation rated, and a sync run again until nothing
+fails."""
 
 from __future__ import annotations
 
@@ -42,6 +43,14 @@ class Live:
                 break
         assert set(self.inbox.depth()) <= {"done"}, self.inbox.depth()
         return claimed
+
+    def rate_every_invitation(self) -> None:
+        """A full sync, then a rating of each invitation it made, for the notes to write."""
+        asyncio.run(SyncEngine(self.runtime.tenant(TENANT), self.runtime.engine).run(full=True))
+        company = self.world.company
+        for invitation in list(company.invitations.values()):
+            company.create("rating", {"invitation_id": invitation["id"], "score": 3,
+                                      "evaluator_name": "Grace Hopper"})  # fmt: skip
 
     def sync_until_clean(self, flows: list[str], tries: int = 4) -> list[dict[str, int]]:
         """Run ``flows`` again until a run fails nothing (at most ``tries`` runs); each

@@ -167,11 +167,7 @@ def test_a_note_whose_answer_was_lost_is_found_on_the_opportunity_not_written_tw
     for n in range(6):
         opportunity = LEVER.apply(live.app, posting, f"Cand{n}", "Doe", f"c{n}@example.com")
         LEVER.move(live.app, opportunity, LEVER.interview_stage)
-    tenant, company = live.runtime.tenant(TENANT), live.world.company
-    asyncio.run(SyncEngine(tenant, live.runtime.engine).run(full=True))
-    for invitation in list(company.invitations.values()):
-        company.create("rating", {"invitation_id": invitation["id"], "score": 3,
-                                  "evaluator_name": "Grace Hopper"})  # fmt: skip
+    live.rate_every_invitation()
     live.sim.faults.set(Faults(lost_responses=0.5, seed=1))  # applied, answered 502
     runs = live.sync_until_clean(["ratings_to_notes"])
     assert runs[-1]["failed"] == 0, runs

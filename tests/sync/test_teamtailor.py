@@ -147,15 +147,11 @@ def test_a_sync_paces_itself_by_the_rate_limit_headers(live: Live) -> None:
 def test_a_note_whose_answer_was_lost_is_found_on_the_candidate_not_written_twice(
     live: Live,
 ) -> None:
-    app, company = live.world.ats_apps["teamtailor"], live.world.company
+    app = live.world.ats_apps["teamtailor"]
     job = TT.open_job(app, "Engineer", "")
     for n in range(6):
         TT.move(app, TT.apply(app, job, f"Cand{n}", "Doe", f"c{n}@example.com"), TT.interview_stage)
-    tenant = live.runtime.tenant(TENANT)
-    asyncio.run(SyncEngine(tenant, live.runtime.engine).run(full=True))
-    for invitation in list(company.invitations.values()):
-        company.create("rating", {"invitation_id": invitation["id"], "score": 3,
-                                  "evaluator_name": "Grace Hopper"})  # fmt: skip
+    live.rate_every_invitation()
     live.sim.faults.set(Faults(lost_responses=0.5, seed=1))  # applied, answered 502
     runs = live.sync_until_clean(["ratings_to_notes"])
     assert runs[-1]["failed"] == 0, runs
