@@ -156,6 +156,58 @@ class EmbedContext:
 
 
 @dataclass(frozen=True)
+class PartnerAuth:
+    SCHEMA_DEF: ClassVar[str] = "ats:partner_auth"
+    type: Literal["basic", "bearer"]
+
+
+@dataclass(frozen=True)
+class PartnerTests:
+    SCHEMA_DEF: ClassVar[str] = "ats:partner_tests"
+    resource: str = "project"
+    when: Expr | None = None
+
+
+@dataclass(frozen=True)
+class PartnerExample:
+    SCHEMA_DEF: ClassVar[str] = "ats:partner_example"
+    input: Any
+    output: Any
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class PartnerRoute:
+    SCHEMA_DEF: ClassVar[str] = "ats:partner_route"
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+    path: str
+    action: Literal["list_tests", "invite", "status", "acknowledge"]
+    request: Mapping[str, Expr] = empty()
+    response: Expr | None = None
+    status: int = 200
+    examples: tuple[PartnerExample, ...] = ()
+
+
+@dataclass(frozen=True)
+class PartnerCallback:
+    SCHEMA_DEF: ClassVar[str] = "ats:partner_callback"
+    method: Literal["POST", "PUT", "PATCH"]
+    when: Expr
+    body: Expr | None = None
+    headers: Mapping[str, Template] = empty()
+
+
+@dataclass(frozen=True)
+class Partner:
+    SCHEMA_DEF: ClassVar[str] = "ats:partner"
+    auth: PartnerAuth
+    routes: Mapping[str, PartnerRoute]
+    description: str = ""
+    tests: PartnerTests = PartnerTests()
+    callback: PartnerCallback | None = None
+
+
+@dataclass(frozen=True)
 class AtsSpec:
     SCHEMA_DEF: ClassVar[str] = "ats:"
     kind: Literal["ats"]
@@ -171,6 +223,7 @@ class AtsSpec:
     polling: Polling | None = None
     embeds: Mapping[str, Embed] = empty()
     embed_context: EmbedContext | None = None
+    partner: Partner | None = None
 
 
 @dataclass(frozen=True)

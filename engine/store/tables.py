@@ -66,6 +66,18 @@ tokens = Table(
     UniqueConstraint("tenant", "provider", name="uq_tokens_tenant_provider"),
 )
 
+partner_keys = Table(
+    "partner_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant", String(100), nullable=False),
+    Column("digest", String(64), nullable=False),  # SHA-256 of the key: the key is never kept
+    Column("label", String(200), nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float),
+    UniqueConstraint("digest", name="uq_partner_keys_digest"),
+)
+
 sync_runs = Table(
     "sync_runs",
     metadata,

@@ -27,11 +27,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def test_migrations_reach_head_and_match_the_tables(engine: Engine) -> None:
-    assert current(engine) == head() == "0003"
+    assert current(engine) == head() == "0004"
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     upgrade(engine)  # a second upgrade is a no-op
-    assert current(engine) == "0003"
+    assert current(engine) == "0004"
 
 
 def test_a_database_at_the_first_revision_upgrades_keeping_its_events(database_url: str) -> None:
@@ -40,7 +40,7 @@ def test_a_database_at_the_first_revision_upgrades_keeping_its_events(database_u
         upgrade(engine, "0001")
         Inbox(engine).add("acme", "greenhouse", "e-1", "job_created", {"a": 1}, "ats:job:1")
         upgrade(engine)
-        assert current(engine) == "0003"
+        assert current(engine) == "0004"
         with engine.connect() as conn:
             indexes = {i["name"] for i in inspect(conn).get_indexes("inbox")}
         assert "ix_inbox_received" in indexes
@@ -148,3 +148,22 @@ def test_tokens_round_trip_encrypted(engine: Engine) -> None:
     assert store.load("acme", "suite") == Token("b", 2.0, "r2")
     store.delete("acme", "suite")
     assert store.load("acme", "suite") is None
+
+
+def test_partner_keys_are_kept_as_digests_and_revocable(engine: Engine) -> None:
+    from sqlalchemy import select
+
+    from engine.store.partner_keys import PartnerKeys
+    from engine.store.tables import partner_keys
+
+    keys = PartnerKeys(engine)
+    key = keys.issue("acme", label="greenhouse")
+    other = keys.issue("globex")
+    assert key.startswith("cpk_") and len(key) > 40 and key != other
+    assert (keys.tenant_of(key), keys.tenant_of(other)) == ("acme", "globex")
+    assert keys.tenant_of(key + "x") is None and keys.tenant_of("") is None
+    with engine.connect() as conn:
+        stored = conn.execute(select(partner_keys.c.digest)).scalars().all()
+    assert key not in " ".join(stored)  # only the digest is kept
+    assert keys.revoke("acme") == 1
+    assert keys.tenant_of(key) is None and keys.tenant_of(other) == "globex"
