@@ -13,6 +13,7 @@
 | ``records`` | the JSON of jobs, candidates and members; the stage pipeline; times |
 | ``hooks`` | subscriptions, delivery bodies and the ``X-Workable-Signature`` |
 | ``errors`` | ``{"error": ...}`` answers |
+| ``partner`` | the ATS side of an assessment provider: ``/_sim/partner``, the results PUT |
 | ``simulator`` | ``Workable``: the ``AtsSimulator`` the world and the demo use |
 """
 

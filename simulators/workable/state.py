@@ -26,6 +26,7 @@ from simulators.kit.webhooks import Delays, Delivery, Dispatcher
 from simulators.workable import records
 from simulators.workable.errors import NotFound, Unauthorized, Unprocessable, WorkableError
 from simulators.workable.hooks import Subscription, encode, headers
+from simulators.workable.partner import Partner
 
 Record = dict[str, Any]
 
@@ -79,6 +80,7 @@ class WorkableSim:
         )  # fmt: skip
         self.tokens: dict[str, str] = {}  # token -> the member it acts as
         self.served = 0  # authenticated API requests
+        self.partner = Partner(self.lock)  # an assessment provider and the orders
         self._new_tables()
 
     def _new_tables(self) -> None:
@@ -245,6 +247,7 @@ class WorkableSim:
             self._new_tables()
             self.tokens = {}
             self.window.clear()
+            self.partner.clear()
             self.faults.reset()
             self.settings = Settings(rate_limit=self._default_limit)
         for token in tokens:
@@ -261,11 +264,11 @@ class WorkableSim:
                 "settings": asdict(self.settings),
                 "served": self.served,
                 "throttled": self.window.throttled,
+                "partner": self.partner.dump(),
             }
 
     def deliveries(self) -> list[dict[str, Any]]:
-        return [{"id": d.id, "event": d.event, "url": d.url, "state": d.state,
-                 "attempts": d.attempts} for d in self.dispatcher.snapshot()]  # fmt: skip
+        return self.dispatcher.deliveries()
 
     def close(self) -> None:
         self.dispatcher.stop()
