@@ -268,7 +268,8 @@ class WorkableSim:
             }
 
     def deliveries(self) -> list[dict[str, Any]]:
-        return self.dispatcher.deliveries()
+        return [{"id": d.id, "event": d.event, "url": d.url, "state": d.state,
+                 "attempts": d.attempts} for d in self.dispatcher.snapshot()]  # fmt: skip
 
     def close(self) -> None:
         self.dispatcher.stop()
