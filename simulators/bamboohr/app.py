@@ -26,7 +26,6 @@ a 401/403/404 (the contract gives only its content type).
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
@@ -44,6 +43,7 @@ from simulators.bamboohr import views
 from simulators.bamboohr.state import BambooError, BambooSim, parse_new_since
 from simulators.kit.control import control_routes, read_object
 from simulators.kit.errors import HttpError, Invalid, error_handler
+from simulators.kit.guard import pause
 
 Handler = Callable[[Request, BambooSim], Awaitable[Response]]
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -84,8 +84,7 @@ def api(handler: Handler) -> Endpoint:
         path = getattr(route, "path", request.url.path)
         try:
             authenticate(sim, request.headers.get("authorization"))
-            if sim.faults.settings.latency_ms:
-                await asyncio.sleep(sim.faults.latency())
+            await pause(sim)
             with sim.lock:
                 fault = sim.faults.request_fault(request.headers.get("authorization", ""))
                 sim.requests.append(f"{request.method} {request.url.path}?{request.url.query}")

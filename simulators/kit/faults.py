@@ -91,6 +91,10 @@ class Fault:
     status: int
     retry_after: int | None = None
 
+    def headers(self) -> dict[str, str]:
+        """``Retry-After`` where the fault names a wait."""
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
+
 
 class FaultModel:
     """The faults in force, their RNGs and the count of what they did."""

@@ -177,6 +177,11 @@ class Dispatcher:
         with self._cond:
             return list(self.log)
 
+    def deliveries(self) -> list[dict[str, Any]]:
+        """The log as ``GET /_sim/deliveries`` answers it: id, event, URL, state, attempts."""
+        return [{"id": d.id, "event": d.event, "url": d.url, "state": d.state,
+                 "attempts": d.attempts} for d in self.snapshot()]  # fmt: skip
+
     def stop(self) -> None:
         """Stop the worker threads; a later submit starts fresh ones."""
         with self._cond:

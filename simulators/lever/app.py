@@ -50,7 +50,6 @@ Facts followed (https://hire.lever.co/developer/documentation):
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -61,6 +60,7 @@ from starlette.routing import BaseRoute, Route
 
 from simulators.kit.control import control_routes, read_object
 from simulators.kit.errors import HttpError, error_handler
+from simulators.kit.guard import injected_fault, loses_answer, pause
 from simulators.lever import records
 from simulators.lever.errors import BadRequest, LeverError
 from simulators.lever.listing import expansions, list_body
@@ -78,17 +78,14 @@ def _sim(request: Request) -> LeverSim:
 async def _guard(request: Request, sim: LeverSim) -> str:
     """The API key; raises for a bad key, a 429 or an injected fault."""
     key = sim.authenticate(request.headers.get("authorization"))
-    latency = sim.faults.latency()
-    if latency:
-        await asyncio.sleep(latency)
+    await pause(sim)
     if sim.admit(key).retry_after is not None:
         raise LeverError(429, "TooManyRequests", "Rate limit exceeded")
-    with sim.lock:
-        fault = sim.faults.request_fault(key)
+    fault = injected_fault(sim, key)
     if fault is not None:
-        extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
         raise LeverError(fault.status, "InternalServerError" if fault.status >= 500
-                         else "TooManyRequests", "injected fault", headers=extra)  # fmt: skip
+                         else "TooManyRequests", "injected fault",
+                         headers=fault.headers())  # fmt: skip
     return key
 
 
@@ -100,11 +97,8 @@ def api(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         try:
             key = await _guard(request, sim)
             response = await handler(request, sim, key)
-            if request.method in ("POST", "PUT") and response.status_code < 300:
-                with sim.lock:
-                    lost = sim.faults.lose_response()
-                if lost:  # applied, but the answer never reaches the caller
-                    raise LeverError(502, "BadGateway", "injected: the response was lost")
+            if loses_answer(sim, request, response, writes=("POST", "PUT")):
+                raise LeverError(502, "BadGateway", "injected: the response was lost")
         except HttpError as exc:
             return exc.response()
         return response

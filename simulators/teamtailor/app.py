@@ -42,7 +42,6 @@ Facts followed, by confidence:
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -55,6 +54,7 @@ from starlette.routing import BaseRoute, Route
 
 from simulators.kit.control import control_routes
 from simulators.kit.errors import HttpError, error_handler
+from simulators.kit.guard import injected_fault, loses_answer, pause
 from simulators.teamtailor import control
 from simulators.teamtailor.jsonapi import ApiError, bad_request, document, invalid
 from simulators.teamtailor.listing import INCLUDES, parse_query
@@ -82,22 +82,15 @@ def v1(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
             key = sim.authenticate(
                 request.headers.get("authorization"), request.headers.get("x-api-version")
             )
-            if sim.faults.latency():
-                await asyncio.sleep(sim.faults.latency())
+            await pause(sim)
             headers = sim.admit(key)
-            with sim.lock:
-                fault = sim.faults.request_fault(key)
+            fault = injected_fault(sim, key)
             if fault is not None:
-                extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
-                raise ApiError(
-                    fault.status, "Injected fault", "injected by the simulator", headers=extra
-                )
+                raise ApiError(fault.status, "Injected fault", "injected by the simulator",
+                               headers=fault.headers())  # fmt: skip
             response = await handler(request, sim)
-            if request.method in ("POST", "PATCH") and response.status_code < 300:
-                with sim.lock:
-                    lost = sim.faults.lose_response()
-                if lost:
-                    raise ApiError(502, "Bad Gateway", "injected: the response was lost")
+            if loses_answer(sim, request, response, writes=("POST", "PATCH")):
+                raise ApiError(502, "Bad Gateway", "injected: the response was lost")
         except ApiError as exc:
             response = exc.response()
         response.headers.update(headers)
