@@ -41,7 +41,6 @@ Facts followed (https://workable.readme.io/reference):
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -53,6 +52,7 @@ from starlette.routing import BaseRoute, Route
 
 from simulators.kit.control import control_routes, read_object
 from simulators.kit.errors import HttpError, error_handler
+from simulators.kit.guard import injected_fault, loses_answer, pause
 from simulators.workable import partner, records
 from simulators.workable.errors import Unprocessable, WorkableError
 from simulators.workable.listing import list_body
@@ -70,18 +70,14 @@ def _sim(request: Request) -> WorkableSim:
 async def _guard(request: Request, sim: WorkableSim) -> tuple[str, dict[str, str]]:
     """The token, the rate-limit headers; raises for a bad token, a fault or a 429."""
     token = sim.authenticate(request.headers.get("authorization"))
-    latency = sim.faults.latency()
-    if latency:
-        await asyncio.sleep(latency)
+    await pause(sim)
     limits, retry_after = sim.admit(token)
     if retry_after is not None:
         raise WorkableError(429, "Too many requests",
                             headers={**limits, "Retry-After": str(retry_after)})  # fmt: skip
-    with sim.lock:
-        fault = sim.faults.request_fault(token)
+    fault = injected_fault(sim, token)
     if fault is not None:
-        extra = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
-        raise WorkableError(fault.status, "injected fault", headers={**limits, **extra})
+        raise WorkableError(fault.status, "injected fault", headers={**limits, **fault.headers()})
     return token, limits
 
 
@@ -93,11 +89,8 @@ def api(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         token, limits = await _guard(request, sim)
         try:
             response = await handler(request, sim, token)
-            if request.method == "POST" and response.status_code < 300:
-                with sim.lock:
-                    lost = sim.faults.lose_response()
-                if lost:  # applied, but the answer never reaches the caller
-                    raise WorkableError(502, "Bad gateway (injected: the response was lost)")
+            if loses_answer(sim, request, response, writes=("POST",)):
+                raise WorkableError(502, "Bad gateway (injected: the response was lost)")
         except HttpError as exc:
             response = exc.response()
         response.headers.update(limits)

@@ -268,8 +268,7 @@ class WorkableSim:
             }
 
     def deliveries(self) -> list[dict[str, Any]]:
-        return [{"id": d.id, "event": d.event, "url": d.url, "state": d.state,
-                 "attempts": d.attempts} for d in self.dispatcher.snapshot()]  # fmt: skip
+        return self.dispatcher.deliveries()
 
     def close(self) -> None:
         self.dispatcher.stop()
