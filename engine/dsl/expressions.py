@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import base64
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -91,6 +92,8 @@ def _called_functions(ast: dict[str, Any]) -> set[str]:
 _ENV = ImmutableSandboxedEnvironment(
     undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True
 )
+# a credential some APIs want base64-wrapped in a header: "Basic {{ (key ~ ':') | b64encode }}"
+_ENV.filters["b64encode"] = lambda value: base64.b64encode(str(value).encode()).decode()
 _MARKUP = re.compile(r"{{|{%|{#")
 
 

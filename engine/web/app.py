@@ -21,6 +21,7 @@ from engine.tenants import Runtime, expand_env
 from engine.web.admin import admin_routes
 from engine.web.consent import consent_routes
 from engine.web.pages import CONSENT, EmbedTokens, TokenError, TTLCache
+from engine.web.partner import partner_routes
 from engine.web.registration import register_ats, register_suite
 from engine.web.webhooks import webhook_routes
 from engine.web.widgets import ClientPool, embed_routes
@@ -111,6 +112,7 @@ def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False
         *consent_routes(suite_client, runtime.tokens.cipher, public_url, may_connect),
         *webhook_routes(runtime, inbox, metrics),
         *embed_routes(runtime, signer, cache, widget_clients),
+        *partner_routes(runtime, signer, widget_clients),
         *admin_routes(runtime, inbox),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)

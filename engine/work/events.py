@@ -58,6 +58,7 @@ class RecordChange:
     record_id: Any
     record: dict[str, Any] | None  # the record itself, when the event carries it
     delete: bool
+    resource: str | None = None  # the suite resource, for a suite event (partner callbacks)
 
 
 def change_of(tenant: TenantRuntime, event: Event) -> RecordChange | None:
@@ -83,8 +84,10 @@ def change_of(tenant: TenantRuntime, event: Event) -> RecordChange | None:
         and flow.source_side == source.name
     )
     return RecordChange(
-        flows, record_id, record if isinstance(record, dict) else None, described.action == "delete"
-    )
+        flows, record_id, record if isinstance(record, dict) else None,
+        described.action == "delete",
+        described.resource if source.name == "suite" else None,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

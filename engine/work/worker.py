@@ -25,6 +25,7 @@ from engine.store.inbox import Event, Inbox
 from engine.sync import Step, SyncEngine, collecting
 from engine.tenants import Runtime, TenantRuntime
 from engine.work.events import POLL, Poll, change_of
+from engine.work.partner import PARTNER, interview_of, partner_followup, send_callback
 
 log = logging.getLogger("connector.worker")
 
@@ -144,9 +145,19 @@ class Worker:
             summary = await run.run([poll.flow], full=poll.full, trigger=poll.event_type)
             log.info("tenant=%s %s %s %s", tenant.id, poll.event_type, poll.flow, summary.counts)
             return summary.failures
+        if event.source == PARTNER:
+            await send_callback(tenant, self.inbox, sync.clients["suite"], self._key, event)
+            return []
         change = change_of(tenant, event)
         if change is None:
             return []  # the spec stopped handling this type: nothing to do
+        suite = sync.clients["suite"]
+        ordered = await interview_of(tenant, self.inbox, suite, change.resource,
+                                     change.record_id, change.record)  # fmt: skip
+        if ordered is not None:  # the partner surface's own interview, not the flows'
+            if not change.delete:
+                await partner_followup(tenant, self.inbox, suite, self._key, ordered)
+            return []
         retried = event.attempts > 1  # an earlier attempt may have written before it died
         with collecting() as steps:  # this event's steps only, whatever else runs meanwhile
             for name in change.flows:
@@ -158,6 +169,11 @@ class Worker:
                 record = None if retried else change.record  # a retry reads the record anew
                 await sync.sync_record(name, change.record_id, record, suspect=retried)
         return [s for s in steps if s.action == "fail"]
+
+    @property
+    def _key(self) -> bytes:
+        """The key signed links (a partner's results page) are made with."""
+        return self.runtime.tokens.signing_key
 
     def _fail(self, event: Event, error: str) -> None:
         status = self.inbox.failed(event, error)
