@@ -29,8 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -41,8 +40,8 @@ from starlette.routing import BaseRoute, Route
 
 from simulators.bamboohr import views
 from simulators.bamboohr.state import BambooError, BambooSim, parse_new_since
-from simulators.kit.control import control_routes, read_object
-from simulators.kit.errors import HttpError, Invalid, error_handler
+from simulators.kit.control import control_routes, read_object, simulator_app
+from simulators.kit.errors import Invalid
 from simulators.kit.guard import pause
 
 Handler = Callable[[Request, BambooSim], Awaitable[Response]]
@@ -219,11 +218,6 @@ def create_app(*, seed: int = 0) -> Starlette:
     """The simulator as an ASGI app; ``app.state.sim`` is its ``BambooSim``."""
     sim = BambooSim(seed=seed)
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        sim.close()
-
     routes: list[BaseRoute] = [
         Route(f"{PREFIX}/jobs", list_jobs, methods=["GET"]),
         Route(f"{PREFIX}/applications", list_applications, methods=["GET"]),
@@ -236,7 +230,4 @@ def create_app(*, seed: int = 0) -> Starlette:
         *control_routes(),
         Route("/{path:path}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={HttpError: error_handler})  # fmt: skip
-    app.state.sim = sim
-    return app
+    return simulator_app(sim, routes)

@@ -9,9 +9,7 @@
     GET  /_sim/deliveries          the webhook delivery log
     POST /_sim/deliveries/drain    {"timeout"?}: wait until no delivery is pending
 
-    app = Starlette(routes=[*control_routes(), ...],
-                    exception_handlers={HttpError: error_handler})
-    app.state.sim = sim            # a Controlled
+    app = simulator_app(sim, [*control_routes(), ...])   # sim: a Controlled; app.state.sim
 
 Errors answer ``{"error": {"code", "message", "fields"?}}`` (``simulators.kit.errors``).
 A simulator adds its own control routes (seeding, clients, settings) next to these.
@@ -21,15 +19,17 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
-from simulators.kit.errors import HttpError, Invalid
+from simulators.kit.errors import HttpError, Invalid, error_handler
 from simulators.kit.faults import FaultModel, Faults
 from simulators.kit.webhooks import Dispatcher
 
@@ -115,3 +115,22 @@ def control_routes(prefix: str = PREFIX) -> list[Route]:
         ("/deliveries/drain", drain, ["POST"]),
     ]
     return [Route(prefix + path, endpoint, methods=methods) for path, endpoint, methods in table]
+
+
+class Closing(Protocol):
+    def close(self) -> None:
+        """Stop the simulator's threads (its webhook deliveries)."""
+
+
+def simulator_app(sim: Closing, routes: list[BaseRoute]) -> Starlette:
+    """``routes`` as the simulator's ASGI app, errors answered by the kit's handler;
+    ``app.state.sim`` is ``sim``, closed when the app shuts down."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        sim.close()
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HttpError: error_handler})
+    app.state.sim = sim
+    return app

@@ -50,16 +50,15 @@ Facts followed (https://hire.lever.co/developer/documentation):
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from simulators.kit.control import control_routes, read_object
-from simulators.kit.errors import HttpError, error_handler
+from simulators.kit.control import control_routes, read_object, simulator_app
+from simulators.kit.errors import HttpError
 from simulators.kit.guard import injected_fault, loses_answer, pause
 from simulators.lever import records
 from simulators.lever.errors import BadRequest, LeverError
@@ -196,11 +195,6 @@ def create_app(*, seed: int = 0, rate_limit: int = 10_000) -> Starlette:
     """The simulator as an ASGI app; ``app.state.sim`` is its LeverSim."""
     sim = LeverSim(seed=seed, rate_limit=rate_limit)
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        sim.close()
-
     routes: list[BaseRoute] = [
         Route(f"{API}/postings", api(_collection("postings")), methods=["GET"]),
         Route(f"{API}/postings/{{id}}", get_posting, methods=["GET"]),
@@ -215,7 +209,4 @@ def create_app(*, seed: int = 0, rate_limit: int = 10_000) -> Starlette:
         Route("/_sim/webhooks", webhooks, methods=["GET", "POST"]),
         *control_routes(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={HttpError: error_handler})  # fmt: skip
-    app.state.sim = sim
-    return app
+    return simulator_app(sim, routes)

@@ -43,8 +43,7 @@ Facts followed, by confidence:
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -52,8 +51,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from simulators.kit.control import control_routes
-from simulators.kit.errors import HttpError, error_handler
+from simulators.kit.control import control_routes, simulator_app
 from simulators.kit.guard import injected_fault, loses_answer, pause
 from simulators.teamtailor import control
 from simulators.teamtailor.jsonapi import ApiError, bad_request, document, invalid
@@ -199,11 +197,6 @@ def create_app(*, seed: int = 0) -> Starlette:
     """The simulator; ``app.state.sim`` is its ``TeamtailorSim``."""
     sim = TeamtailorSim(seed=seed)
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        sim.close()
-
     routes: list[BaseRoute] = [
         Route("/v1/notes", create_note, methods=["POST"]),
         Route("/v1/job-applications/{id}", patch_application, methods=["PATCH"]),
@@ -214,6 +207,4 @@ def create_app(*, seed: int = 0) -> Starlette:
         *control.routes(),
         *control_routes(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={HttpError: error_handler})
-    app.state.sim = sim
-    return app
+    return simulator_app(sim, routes)

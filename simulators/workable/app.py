@@ -41,8 +41,7 @@ Facts followed (https://workable.readme.io/reference):
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -50,8 +49,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from simulators.kit.control import control_routes, read_object
-from simulators.kit.errors import HttpError, error_handler
+from simulators.kit.control import control_routes, read_object, simulator_app
+from simulators.kit.errors import HttpError
 from simulators.kit.guard import injected_fault, loses_answer, pause
 from simulators.workable import partner, records
 from simulators.workable.errors import Unprocessable, WorkableError
@@ -198,11 +197,6 @@ def create_app(*, seed: int = 0, rate_limit: int = 10_000) -> Starlette:
     """The simulator as an ASGI app; ``app.state.sim`` is its WorkableSim."""
     sim = WorkableSim(seed=seed, rate_limit=rate_limit)
 
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        sim.close()
-
     candidates = api(_collection("candidates"))
     routes: list[BaseRoute] = [
         Route(f"{API}/jobs", api(_collection("jobs")), methods=["GET"]),
@@ -220,7 +214,4 @@ def create_app(*, seed: int = 0, rate_limit: int = 10_000) -> Starlette:
         *partner.routes(),
         *control_routes(),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={HttpError: error_handler})  # fmt: skip
-    app.state.sim = sim
-    return app
+    return simulator_app(sim, routes)
