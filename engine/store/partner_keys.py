@@ -1,7 +1,7 @@
 """The keys an ATS's marketplace presents to Connector's partner routes.
 
     keys = PartnerKeys(engine)
-    key = keys.issue("acme", label="greenhouse")   # shown once; only its digest is stored
+    key = keys.issue("acme", label="the ATS")       # shown once; only its digest is stored
     keys.tenant_of(key)                            # "acme"; None for a wrong or revoked key
 
 A key is 32 random bytes (URL-safe base64, ``cpk_`` first so that it is recognisable in

@@ -15,7 +15,7 @@ The interview, as routes' ``response`` and the callback's ``when`` and ``body`` 
 
     {"interview_id": "inv_9", "status": "completed", "completed": true, "test_id": "prj_1",
      "candidate_id": "cnd_3", "score": 4.5, "score_percent": 90, "ratings": [...],
-     "results_url": "https://connector.example.com/partner/acme/greenhouse/results/inv_9?token=…"}
+     "results_url": "https://connector.example.com/partner/acme/{ats}/results/inv_9?token=…"}
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ issued (HTTP basic with the key as user name, or a bearer token, as the spec say
 missing or wrong key is a 401 that writes nothing. ``GET .../results/{interview_id}``
 is the signed, expiring results page a callback and ``status`` hand out.
 
-    POST /partner/acme/greenhouse/send_test    Authorization: Basic base64("cpk_…:")
+    POST /partner/acme/{ats}/send_test    Authorization: Basic base64("cpk_…:")
     {"partner_test_id": "prj_1", "candidate": {...}, "url": "https://…/take_home_tests/9"}
     -> 200 {"partner_interview_id": "inv_7"}
 """

@@ -1,7 +1,7 @@
 """The assessment-partner surface end to end, on SQLite and PostgreSQL: the Greenhouse
-simulator plays Greenhouse (lists the tests, places an order, receives the PATCH, asks
-test_status), Connector hosts the spec's routes, and the suite simulator records the
-interview.
+and Workable simulators play their ATS (list the tests, place an order, take the
+callback; Greenhouse then asks test_status), Connector hosts each spec's routes, and the
+suite simulator records the interview.
 
 An order becomes an invitation in the suite; the same order again answers the same
 partner_interview_id; the interview recorded and rated comes back as "complete" with a
@@ -14,7 +14,7 @@ import asyncio
 import base64
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,10 @@ from engine.store.inbox import Inbox
 from engine.store.partner_keys import PartnerKeys
 from engine.web.app import create_app
 from engine.web.registration import register_suite
+from simulators.greenhouse.simulator import Greenhouse
+from simulators.kit.protocol import AtsSimulator
 from simulators.kit.serving import LoopbackServer
+from simulators.workable.simulator import Workable
 from simulators.world import TENANT, World
 from tests.conftest import clean_postgres
 
@@ -38,21 +41,70 @@ def _free_port() -> int:
     return port
 
 
+def _basic(key: str) -> str:
+    return "Basic " + base64.b64encode(f"{key}:".encode()).decode()
+
+
+@dataclass(frozen=True)
+class Play:
+    """How one ATS simulator plays its marketplace's side."""
+
+    ats: AtsSimulator
+    secret: str  # the tenant secret the callback needs: {key} is the partner key
+    auth: Callable[[str], str]  # the Authorization header the ATS sends with a key
+    interview: str  # the order's field naming the interview
+    configure: Callable[[str, str], dict[str, str]]  # (base URL, key) -> simulator config
+    order: Callable[[Any, str], dict[str, Any]]  # (application, test) -> the order
+    score: Callable[[dict[str, Any]], Any]  # the score the ATS was told
+    profile: Callable[[dict[str, Any]], str]  # the results link the ATS was given
+    invite: str  # the invite route, and a valid body for it
+    invite_body: Callable[[str], dict[str, Any]]
+
+
+CALLBACK_TOKEN = "wk-callback-" + "0" * 8
+PLAYS = {
+    "greenhouse": Play(
+        Greenhouse(), "partner_key: {key}", _basic, "partner_interview_id",
+        lambda base, key: {"list_tests_url": f"{base}/list_tests",
+                           "send_test_url": f"{base}/send_test",
+                           "test_status_url": f"{base}/test_status",
+                           "response_error_url": f"{base}/response_error", "api_key": key},
+        lambda app, test: {"application_id": app, "partner_test_id": test},
+        lambda r: r.get("partner_score"), lambda r: str(r.get("partner_profile_url")),
+        "send_test",
+        lambda test: {"partner_test_id": test, "url": "https://example.com/cb",
+                      "candidate": {"first_name": "Alan", "last_name": "Turing",
+                                    "email": "alan@example.com"}},
+    ),
+    "workable": Play(
+        Workable(), f"partner_callback_token: {CALLBACK_TOKEN}", lambda key: f"Bearer {key}",
+        "assessment_id",
+        lambda base, key: {"base_url": base, "api_key": key, "callback_token": CALLBACK_TOKEN},
+        lambda app, test: {"candidate_id": app, "test_id": test},
+        lambda r: (r.get("assessment") or {}).get("score"), lambda r: str(r.get("results_url")),
+        "assessments",
+        lambda test: {"test_id": test, "callback_url": "https://example.com/cb",
+                      "candidate": {"first_name": "Alan", "last_name": "Turing",
+                                    "email": "alan@example.com"}},
+    ),
+}  # fmt: skip
+
+
 @dataclass
 class Stage:
     world: World
     engine_url: str
     key: str
-    gh: httpx.Client  # the Greenhouse simulator's control routes
+    gh: httpx.Client  # the ATS simulator's control routes
     inbox: Inbox
+    play: Play
 
     @property
     def base(self) -> str:
-        return f"{self.engine_url}/partner/{TENANT}/greenhouse"
+        return f"{self.engine_url}/partner/{TENANT}/{self.play.ats.name}"
 
-    def order(self, application_id: int, test_id: str) -> httpx.Response:
-        body = {"application_id": application_id, "partner_test_id": test_id}
-        return self.gh.post("/_sim/partner/orders", json=body)
+    def order(self, application_id: Any, test_id: str) -> httpx.Response:
+        return self.gh.post("/_sim/partner/orders", json=self.play.order(application_id, test_id))
 
     def wait_result(self, order_id: int, check: Any, timeout: float = 20.0) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
@@ -83,37 +135,34 @@ class Stage:
         raise AssertionError(f"order {order_id} never reached {state}: {order}")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(
+    params=[(ats, db) for ats in PLAYS for db in ("sqlite", "postgres")],
+    ids=lambda p: f"{p[0]}-{p[1]}",
+)
 def stage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stage]:
-    url = request.getfixturevalue("postgres_url") if request.param == "postgres" else None
+    name, database = request.param
+    play = PLAYS[name]
+    url = request.getfixturevalue("postgres_url") if database == "postgres" else None
     if url is not None:
         clean_postgres(url)
     port = _free_port()
     engine_url = f"http://127.0.0.1:{port}"
-    with World(tmp_path, database_url=url) as world:
+    with World(tmp_path, database_url=url, ats=[play.ats]) as world:
         world.suite.settings.webhook_backoff = 0.02
-        runtime = world.runtime()
-        key = PartnerKeys(runtime.engine).issue(TENANT, label="greenhouse")
+        key = PartnerKeys(world.runtime().engine).issue(TENANT, label=name)
         config = world.config_path.read_text(encoding="utf-8")
-        config = config.replace(
-            "      webhook_secret: gh-hook",
-            f"      partner_key: {key}\n      webhook_secret: gh-hook",
-            1,
-        )
+        secret = "    secrets:\n      " + play.secret.format(key=key) + "\n"
+        config = config.replace("    secrets:\n", secret, 1)
         world.config_path.write_text(config + f"server:\n  public_url: {engine_url}\n")
         runtime = world.runtime()
         app = create_app(runtime, worker=True)
-        with LoopbackServer(app, port=port), httpx.Client(base_url=world.greenhouse_server.url,
-                                                           timeout=20) as gh:  # fmt: skip
+        sim_url = world.ats_servers[name].url
+        with LoopbackServer(app, port=port), httpx.Client(base_url=sim_url, timeout=20) as gh:
             asyncio.run(register_suite(runtime.tenant(TENANT), engine_url))
-            base = f"{engine_url}/partner/{TENANT}/greenhouse"
-            configured = gh.post("/_sim/partner", json={
-                "list_tests_url": f"{base}/list_tests", "send_test_url": f"{base}/send_test",
-                "test_status_url": f"{base}/test_status",
-                "response_error_url": f"{base}/response_error", "api_key": key,
-            })  # fmt: skip
+            base = f"{engine_url}/partner/{TENANT}/{name}"
+            configured = gh.post("/_sim/partner", json=play.configure(base, key))
             assert configured.status_code in (200, 201), configured.text
-            yield Stage(world, engine_url, key, gh, Inbox(runtime.engine))
+            yield Stage(world, engine_url, key, gh, Inbox(runtime.engine), play)
 
 
 def _project(stage: Stage, name: str) -> dict[str, Any]:
@@ -123,36 +172,32 @@ def _project(stage: Stage, name: str) -> dict[str, Any]:
 def test_an_order_becomes_an_invitation_and_comes_back_completed_with_a_score(
     stage: Stage,
 ) -> None:
-    company, gh = stage.world.company, stage.world.greenhouse
+    company, play, app = stage.world.company, stage.play, stage.world.ats_apps[stage.play.ats.name]
     test = _project(stage, "Backend Engineer interview")
     listed = stage.gh.post("/_sim/partner/tests").json()
-    assert {"partner_test_id": test["id"], "partner_test_name": test["name"]} in listed
+    assert test["id"] in str(listed) and test["name"] in str(listed)
 
-    application = gh.create_application(
-        job_id=gh.create_job(name="Backend Engineer", status="open")["id"],
-        candidate={"first_name": "Ada", "last_name": "Lovelace",
-                   "email_addresses": [{"value": "ada@example.com", "type": "personal"}]},
-    )  # fmt: skip
-    placed = stage.order(application["id"], test["id"])
+    job = play.ats.open_job(app, "Backend Engineer", "<p>Platform</p>")
+    application = play.ats.apply(app, job, "Ada", "Lovelace", "ada@example.com")
+    placed = stage.order(application, test["id"])
     assert placed.status_code == 201, placed.text
     order = placed.json()
     (invitation,) = company.invitations.values()
-    assert order["partner_interview_id"] == invitation["id"]
+    assert order[play.interview] == invitation["id"]
     assert invitation["project_id"] == test["id"] and invitation["status"] == "invited"
     assert company.candidates[invitation["candidate_id"]]["email"] == "ada@example.com"
 
-    again = stage.order(application["id"], test["id"]).json()  # the same order, again
-    assert again["partner_interview_id"] == order["partner_interview_id"]
+    again = stage.order(application, test["id"]).json()  # the same order, again
+    assert again[play.interview] == order[play.interview]
     assert len(company.invitations) == 1
 
     company.complete_invitation(invitation["id"], stage.world.suite_server.url)
-    done = stage.wait_order(order["id"], "completed")  # the PATCH came, then test_status
-    assert done["result"]["partner_status"] == "complete"
-    assert done["result"]["partner_score"] is None  # not rated yet
+    done = stage.wait_order(order["id"], "completed")  # the call back came
+    assert play.score(done["result"]) is None  # not rated yet
     company.create("rating", {"invitation_id": invitation["id"], "score": 4,
                               "evaluator_name": "Grace Hopper", "comment": "Clear"})  # fmt: skip
-    result = stage.wait_result(order["id"], lambda r: r.get("partner_score") == 80)
-    profile = result["partner_profile_url"]
+    result = stage.wait_result(order["id"], lambda r: play.score(r) in (80, "80"))
+    profile = play.profile(result)
     assert profile.startswith(f"{stage.base}/results/{invitation['id']}?token=")
     page = httpx.get(profile)
     assert page.status_code == 200 and "Grace Hopper" in page.text and "4/5" in page.text
@@ -164,21 +209,20 @@ def test_an_order_becomes_an_invitation_and_comes_back_completed_with_a_score(
 
 
 def test_wrong_or_missing_partner_keys_get_401_and_write_nothing(stage: Stage) -> None:
+    play = stage.play
     test = _project(stage, "Designer interview")
-    body = {"partner_test_id": test["id"], "url": "https://example.com/cb",
-            "candidate": {"first_name": "Alan", "last_name": "Turing", "email": "alan@example.com"}}  # fmt: skip
-    wrong = "Basic " + base64.b64encode(b"cpk_not-a-key:").decode()
-    other_scheme = f"Bearer {stage.key}"
+    body = play.invite_body(test["id"])
+    wrong = play.auth("cpk_not-a-key")
+    other_scheme = f"Bearer {stage.key}" if wrong.startswith("Basic") else _basic(stage.key)
     for headers in ({}, {"Authorization": wrong}, {"Authorization": other_scheme}):
-        answer = httpx.post(f"{stage.base}/send_test", json=body, headers=headers)
+        answer = httpx.post(f"{stage.base}/{play.invite}", json=body, headers=headers)
         assert answer.status_code == 401, answer.text
         assert "WWW-Authenticate" in answer.headers
     assert stage.world.company.invitations == {}
-    right = {"Authorization": "Basic " + base64.b64encode(f"{stage.key}:".encode()).decode()}
-    status = httpx.get(f"{stage.base}/test_status", params={"partner_interview_id": "inv_nope"},
-                       headers=right)  # fmt: skip
-    assert status.status_code == 404
-    bad = httpx.post(f"{stage.base}/send_test", json={"partner_test_id": test["id"]},
-                     headers=right)  # fmt: skip
+    right = {"Authorization": play.auth(stage.key)}
+    bad = httpx.post(f"{stage.base}/{play.invite}", json={"test_id": test["id"],
+                     "partner_test_id": test["id"]}, headers=right)  # fmt: skip
     assert bad.status_code == 422 and "email" in bad.json()["error"]
     assert stage.world.company.invitations == {}
+    made = httpx.post(f"{stage.base}/{play.invite}", json=body, headers=right)
+    assert made.status_code in (200, 201) and len(stage.world.company.invitations) == 1
