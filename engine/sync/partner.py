@@ -21,7 +21,6 @@ The interview, as routes' ``response`` and the callback's ``when`` and ``body`` 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -77,15 +76,22 @@ class PartnerDesk:
         async with lock:  # the same order twice at once: one invitation
             link = self.links.lookup(ENTITY, "ats", [key]).get(key)
             if link is None:
-                invitation_id = await self._new_invitation(suite, fields, key)
+                invitation = await self._new_invitation(suite, fields, key)
                 payload = {"callback_url": fields.get("callback_url"), "test_id": fields["test_id"]}
-                # another worker's order may have won: then its interview is the answer
-                with contextlib.suppress(LinkConflict):
-                    self.links.add(ENTITY, key, invitation_id, written="ats", payload=payload)
-                link = self.links.lookup(ENTITY, "ats", [key])[key]
+                try:
+                    self.links.add(ENTITY, key, invitation["id"], written="ats", payload=payload)
+                except LinkConflict:  # another worker's order won: its interview is the answer
+                    link = self.links.lookup(ENTITY, "ats", [key])[key]
+                else:
+                    if invitation.get("status") == "invited":  # new: nothing rated to read
+                        url = self.results_url(str(invitation["id"]))
+                        return interview_view(invitation, [], url)
+                    link = self.links.lookup(ENTITY, "ats", [key])[key]
         return await self.interview(suite, link.suite_id)
 
-    async def _new_invitation(self, suite: ApiClient, fields: Mapping[str, Any], key: str) -> str:
+    async def _new_invitation(
+        self, suite: ApiClient, fields: Mapping[str, Any], key: str
+    ) -> dict[str, Any]:
         test = await suite.get(self.partner.tests.resource, fields["test_id"])
         if test is None:
             raise OrderError(f"no test {fields['test_id']!r}", tenant=self.tenant.id)
@@ -98,11 +104,10 @@ class PartnerDesk:
         # an invitation an earlier order made before its link was written is adopted
         earlier = [i async for i in suite.list("invitation", params={"external_id": key})]
         if earlier:
-            return str(earlier[0]["id"])
-        made = await suite.create("invitation", {
+            return earlier[0]
+        return await suite.create("invitation", {
             "project_id": test["id"], "candidate_id": candidate["id"], "external_id": key,
         })  # fmt: skip
-        return str(made["id"])
 
     async def status(self, suite: ApiClient, interview_id: Any) -> dict[str, Any] | None:
         """The interview; None when it is not an order of this tenant's."""
