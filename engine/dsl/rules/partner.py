@@ -30,6 +30,9 @@ def _route(ctx: Context, name: str, route: PartnerRoute) -> Iterator[Diagnostic]
             yield ctx.at((*base, "request") if route.request else (*base, "action"),
                          f"partner route {name!r} ({route.action}) maps no {field!r}; "
                          f"it needs {list(NEEDS[route.action])}", "partner")  # fmt: skip
+    if not route.examples:
+        yield ctx.at(base, f"partner route {name!r} has no examples: give one call the ATS "
+                     "makes and the fields it maps to", "partner", severity="warning")  # fmt: skip
     for i, example in enumerate(route.examples):
         label = f"example {example.name!r}" if example.name else f"example {i + 1}"
         try:
