@@ -241,3 +241,55 @@ def test_the_walk_reads_the_real_modules() -> None:
     assert "engine/dsl/build.py" in found and "simulators/world.py" in found
     targets = {imp.target for imp in imports(found["engine/dsl/build.py"])}
     assert "engine.dsl.expressions.Template" in targets
+
+
+# --- no ATS in the engine -------------------------------------------------------------
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """The ids of the nodes that are docstrings: documentation, not behaviour."""
+    found = set()
+    for node in ast.walk(tree):
+        kinds = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+        if isinstance(node, kinds) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def ats_offences(module: Module, names: frozenset[str]) -> list[str]:
+    """Strings and identifiers of the code (not its docstrings or comments) that name an
+    ATS: behaviour keyed to one ATS, where only a spec should know it."""
+    tree = ast.parse(module.source)
+    docs = _docstrings(tree)
+    out = []
+    for node in ast.walk(tree):
+        text = None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+            text = node.value
+        elif isinstance(node, ast.Name):
+            text = node.id
+        elif isinstance(node, ast.Attribute):
+            text = node.attr
+        hit = next((n for n in names if text and n in text.lower()), None)
+        if hit:
+            out.append(f"{module.path}:{getattr(node, 'lineno', 0)}: names {hit!r}")
+    return out
+
+
+def test_no_engine_code_names_an_ats() -> None:
+    """Every ATS is a spec: the engine's code keys nothing to one (docstrings may show
+    one as an example)."""
+    names = frozenset(p.stem for p in (PROJECT_ROOT / "mappings" / "ats").glob("*.yaml"))
+    assert {"greenhouse", "lever", "workable", "teamtailor", "bamboohr"} <= names
+    offences = [o for m in modules("engine") for o in ats_offences(m, names)]
+    assert not offences, "\n".join(offences)
+
+
+def test_the_ats_check_bites() -> None:
+    source = '"""Greenhouse, in a docstring, is fine."""\n\nif spec.name == "lever":\n    pass\n'
+    found = ats_offences(
+        Module(Path("engine/web/probe.py"), source), frozenset({"lever", "greenhouse"})
+    )
+    assert found == ["engine/web/probe.py:3: names 'lever'"]
