@@ -21,12 +21,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
-from bench._support import free_port, wait_until_up
+from bench._support import free_port, load, wait_until_up
 
 CONNECTIONS = 50
 REQUESTS = 600
@@ -38,36 +37,6 @@ def _request(method: str, path: str, auth: str, body: bytes = b"") -> bytes:
     lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", f"Authorization: {auth}",
              f"Content-Length: {len(body)}", "Content-Type: application/json"]  # fmt: skip
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
-async def _connection(port: int, requests: list[bytes], latencies: list[float]) -> None:
-    """One keep-alive connection: a raw HTTP/1.1 client, cheap next to the server."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while requests:
-            request = requests.pop()
-            start = time.perf_counter()
-            writer.write(request)
-            status = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - start)
-            if b" 200 " not in status:
-                raise RuntimeError(f"answered {status!r}")
-    finally:
-        writer.close()
-
-
-async def _load(port: int, requests: list[bytes]) -> tuple[float, list[float]]:
-    latencies: list[float] = []
-    pending = list(reversed(requests))
-    start = time.perf_counter()
-    await asyncio.gather(*(_connection(port, pending, latencies) for _ in range(CONNECTIONS)))
-    return len(requests) / (time.perf_counter() - start), latencies
 
 
 def _order(test: str, n: int) -> bytes:
@@ -117,8 +86,10 @@ def run() -> str:
             bare = [_request("GET", "/bare", auth)] * REQUESTS
             rates, p99s, p50s, bares, bare_p99s = [], [], [], [], []
             for round_ in range(ROUNDS):  # interleaved, so machine drift hits both alike
-                rate_b, lat_b = asyncio.run(_load(port, list(bare)))
-                rate, lat = asyncio.run(_load(port, _mix(auth, setup["tests"], warm, round_)))
+                rate_b, lat_b = asyncio.run(load(port, list(bare), CONNECTIONS))
+                rate, lat = asyncio.run(
+                    load(port, _mix(auth, setup["tests"], warm, round_), CONNECTIONS)
+                )
                 bares.append(rate_b)
                 bare_p99s.append(_p(lat_b, 99))
                 rates.append(rate)

@@ -18,58 +18,21 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
-from bench._support import free_port, wait_until_up
+from bench._support import free_port, load, wait_until_up
 
 CONNECTIONS = 32
 REQUESTS = 3000
 ROUNDS = 2
 
 
-async def _connection(host: str, port: int, requests: list[bytes], latencies: list[float]) -> None:
-    """One keep-alive connection sending pre-built requests one after another.
-
-    A raw HTTP/1.1 client: the load generator must cost far less than the server it
-    measures, which a full HTTP client library at 32 connections does not.
-    """
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        while requests:
-            request = requests.pop()
-            start = time.perf_counter()
-            writer.write(request)
-            status = await reader.readline()
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.lower() == "content-length":
-                    length = int(value)
-            await reader.readexactly(length)
-            latencies.append(time.perf_counter() - start)
-            if b" 200 " not in status:
-                raise RuntimeError(f"answered {status!r}")
-    finally:
-        writer.close()
-
-
 def _request(path: str, body: bytes, headers: dict[str, str]) -> bytes:
     lines = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", f"Content-Length: {len(body)}",
              "Content-Type: application/json", *(f"{k}: {v}" for k, v in headers.items())]  # fmt: skip
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
-async def _load(port: int, requests: list[bytes]) -> tuple[float, list[float]]:
-    latencies: list[float] = []
-    pending = list(reversed(requests))
-    start = time.perf_counter()
-    await asyncio.gather(
-        *(_connection("127.0.0.1", port, pending, latencies) for _ in range(CONNECTIONS))
-    )
-    return len(requests) / (time.perf_counter() - start), latencies
 
 
 def _signed(secret: str, start: int) -> list[bytes]:
@@ -95,8 +58,10 @@ def run() -> str:
             bare_requests = [_request("/bare", b'{"action":"x"}', {})] * REQUESTS
             rates, bares, p99s = [], [], []
             for round_ in range(ROUNDS):  # interleaved, so machine drift hits both alike
-                bare, _ = asyncio.run(_load(port, list(bare_requests)))
-                rate, latencies = asyncio.run(_load(port, _signed(secret, round_ * REQUESTS)))
+                bare, _ = asyncio.run(load(port, list(bare_requests), CONNECTIONS))
+                rate, latencies = asyncio.run(
+                    load(port, _signed(secret, round_ * REQUESTS), CONNECTIONS)
+                )
                 bares.append(bare)
                 rates.append(rate)
                 p99s.append(statistics.quantiles(latencies, n=100)[98] * 1000)
