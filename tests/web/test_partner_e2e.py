@@ -22,10 +22,11 @@ from typing import Any
 import httpx
 import pytest
 
-from engine.store.inbox import Inbox
+from engine.store.inbox import MAX_ATTEMPTS, Inbox
 from engine.store.partner_keys import PartnerKeys
 from engine.web.app import create_app
 from engine.web.registration import register_suite
+from engine.work.worker import Worker
 from simulators.greenhouse.simulator import Greenhouse
 from simulators.kit.protocol import AtsSimulator
 from simulators.kit.serving import LoopbackServer
@@ -226,3 +227,57 @@ def test_wrong_or_missing_partner_keys_get_401_and_write_nothing(stage: Stage) -
     assert stage.world.company.invitations == {}
     made = httpx.post(f"{stage.base}/{play.invite}", json=body, headers=right)
     assert made.status_code in (200, 201) and len(stage.world.company.invitations) == 1
+
+
+def test_a_callback_the_ats_refuses_is_retried_then_dead_lettered_then_sent(
+    tmp_path: Path,
+) -> None:
+    """The ATS down for the callback: the inbox backs off, dead-letters after its last
+    attempt (nothing lost), and `inbox retry` sends it once the ATS is back."""
+    play, port = PLAYS["greenhouse"], _free_port()
+    engine_url = f"http://127.0.0.1:{port}"
+    with World(tmp_path, ats=[play.ats]) as world:
+        key = PartnerKeys(world.runtime().engine).issue(TENANT)
+        config = world.config_path.read_text(encoding="utf-8")
+        config = config.replace("    secrets:\n", f"    secrets:\n      partner_key: {key}\n", 1)
+        world.config_path.write_text(config + f"server:\n  public_url: {engine_url}\n")
+        runtime = world.runtime()
+        inbox, worker = Inbox(runtime.engine), Worker(runtime, Inbox(runtime.engine), name="w")
+        sim_url = world.ats_servers["greenhouse"].url
+        with (LoopbackServer(create_app(runtime, worker=False), port=port),
+              httpx.Client(base_url=sim_url, timeout=20) as gh):  # fmt: skip
+            asyncio.run(register_suite(runtime.tenant(TENANT), engine_url))
+            base = f"{engine_url}/partner/{TENANT}/greenhouse"
+            gh.post("/_sim/partner", json=play.configure(base, key)).raise_for_status()
+            test = world.company.create("project", {"name": "Interview"})
+            job = play.ats.open_job(world.ats_apps["greenhouse"], "Engineer", "")
+            app_id = play.ats.apply(
+                world.ats_apps["greenhouse"], job, "Ada", "L", "ada@example.com"
+            )
+            order = gh.post("/_sim/partner/orders", json=play.order(app_id, test["id"])).json()
+            gh.post("/_sim/faults", json={"error_rate": 1.0}).raise_for_status()  # the ATS is down
+            (invitation,) = world.company.invitations.values()
+            world.company.complete_invitation(invitation["id"], world.suite_server.url)
+            deadline = time.monotonic() + 10
+            while not inbox.depth().get("pending") and time.monotonic() < deadline:
+                time.sleep(0.05)  # the suite's webhook arrives
+            now = time.time()
+            for _ in range(MAX_ATTEMPTS + 2):
+                asyncio.run(worker.run_once(now=now))
+                now += 4000  # past any backoff
+            (dead,) = inbox.list(status="dead")
+            assert dead.source == "partner" and dead.attempts == MAX_ATTEMPTS
+            assert "answered 5" in (dead.last_error or "")
+            assert gh.get(f"/_sim/partner/orders/{order['id']}").json()["state"] == "sent"
+
+            gh.post("/_sim/faults", json={}).raise_for_status()  # the ATS is back
+            assert inbox.retry(TENANT) == 1
+            asyncio.run(worker.run_once())
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                state = gh.get(f"/_sim/partner/orders/{order['id']}").json()["state"]
+                if state == "completed":
+                    break
+                time.sleep(0.05)
+            assert state == "completed"
+            assert set(inbox.depth()) == {"done"}
