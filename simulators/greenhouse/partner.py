@@ -42,23 +42,21 @@ values sent as null, ``partner_status`` "complete" as the only done value.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import hmac
-import itertools
-import threading
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from simulators.greenhouse.auth import basic_credentials
 from simulators.greenhouse.errors import SimError, json_body, unprocessable
+from simulators.kit import partner as kit
+from simulators.kit.faults import Fault
 
 if TYPE_CHECKING:
     from simulators.greenhouse.state import GreenhouseSim
@@ -66,22 +64,12 @@ if TYPE_CHECKING:
 CALLBACK = "/integrations/testing_partners/take_home_tests"
 URL_KEYS = ("list_tests_url", "send_test_url", "test_status_url")
 CONFIG_KEYS = frozenset({*URL_KEYS, "response_error_url", "api_key"})
-TIMEOUT = 10.0
-Order = dict[str, Any]
 
 
-class Partner:
+class Partner(kit.PartnerTable):
     """The partner's configuration and the orders placed with it (under the sim's lock)."""
 
-    def __init__(self, lock: threading.RLock) -> None:
-        self.lock = lock
-        self.clear()
-
-    def clear(self) -> None:
-        with self.lock:
-            self.config: dict[str, Any] | None = None
-            self.orders: dict[int, Order] = {}
-            self._ids = itertools.count(30_000_001)
+    first_id = 30_000_001
 
     def configure(self, body: dict[str, Any]) -> dict[str, Any]:
         unknown = set(body) - CONFIG_KEYS
@@ -93,42 +81,19 @@ class Partner:
         error_url = body.get("response_error_url")
         if error_url is not None and not isinstance(error_url, str):
             raise unprocessable("response_error_url must be a string", "response_error_url")
-        with self.lock:
-            self.config = {**body, "response_error_url": error_url}
-            return dict(self.config)
+        return self.store({**body, "response_error_url": error_url})
 
-    def settings(self) -> dict[str, Any]:
-        with self.lock:
-            if self.config is None:
-                raise SimError(409, "configure the partner first: POST /_sim/partner")
-            return dict(self.config)
+    def unconfigured(self) -> SimError:
+        return SimError(409, "configure the partner first: POST /_sim/partner")
 
-    def new_order(self, application_id: int, partner_test_id: str) -> Order:
-        with self.lock:
-            order: Order = {"id": next(self._ids), "state": "sending",
-                            "application_id": application_id,
-                            "partner_test_id": partner_test_id, "partner_interview_id": None,
-                            "status_code": None, "result": None, "callbacks": 0,
-                            "errors": []}  # fmt: skip
-            self.orders[order["id"]] = order
-            return dict(order)
+    def not_found(self, order_id: int) -> SimError:
+        return SimError(404, f"take home test {order_id} not found")
 
-    def update(self, order_id: int, **changes: Any) -> Order:
-        with self.lock:
-            order = self.orders[order_id]
-            order.update(changes)
-            return dict(order)
-
-    def get(self, order_id: int) -> Order:
-        with self.lock:
-            order = self.orders.get(order_id)
-            if order is None:
-                raise SimError(404, f"take home test {order_id} not found")
-            return dict(order)
-
-    def dump(self) -> dict[str, Any]:
-        with self.lock:
-            return {"config": self.config, "orders": [dict(o) for o in self.orders.values()]}
+    def new_order(self, application_id: int, partner_test_id: str) -> kit.Order:
+        return self.add_order({"application_id": application_id,
+                               "partner_test_id": partner_test_id, "partner_interview_id": None,
+                               "status_code": None, "result": None, "callbacks": 0,
+                               "errors": []})  # fmt: skip
 
 
 def basic(api_key: str) -> str:
@@ -141,17 +106,8 @@ def _sim(request: Request) -> GreenhouseSim:
     return sim
 
 
-def _decode(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
-
-
 async def _call(config: dict[str, Any], method: str, url: str, **kwargs: Any) -> httpx.Response:
-    headers = {"Authorization": basic(config["api_key"]), "Accept": "application/json"}
-    async with httpx.AsyncClient(verify=False, timeout=TIMEOUT) as client:
-        return await client.request(method, url, headers=headers, **kwargs)
+    return await kit.call_partner(basic(config["api_key"]), method, url, **kwargs)
 
 
 async def _report(config: dict[str, Any], api_call: str, errors: list[str], **known: Any) -> None:
@@ -210,14 +166,6 @@ async def _object(request: Request) -> dict[str, Any]:
     return body
 
 
-async def cp_partner(request: Request) -> Response:
-    partner = _sim(request).partner
-    if request.method == "POST":
-        return JSONResponse(partner.configure(await _object(request)))
-    with partner.lock:
-        return JSONResponse(partner.config)
-
-
 async def cp_tests(request: Request) -> Response:
     sim = _sim(request)
     config = sim.partner.settings()
@@ -225,7 +173,7 @@ async def cp_tests(request: Request) -> Response:
         answer = await _call(config, "GET", config["list_tests_url"])
     except httpx.HTTPError as exc:
         raise SimError(502, f"the partner did not answer: {exc!r}") from None
-    body = _decode(answer)
+    body = kit.decode(answer)
     errors = test_list_errors(body) if answer.is_success else []
     if errors:
         await _report(config, "list_tests", errors)
@@ -268,7 +216,7 @@ async def cp_order(request: Request) -> Response:
         order = sim.partner.update(order["id"], state="failed", errors=[repr(exc)])
         return JSONResponse({"message": "the partner did not answer", "status_code": None,
                              "body": None, "order": order}, status_code=502)  # fmt: skip
-    reply = _decode(answer)
+    reply = kit.decode(answer)
     interview = reply.get("partner_interview_id") if isinstance(reply, dict) else None
     if answer.is_success and isinstance(interview, str):
         order = sim.partner.update(order["id"], state="sent", partner_interview_id=interview,
@@ -285,14 +233,6 @@ async def cp_order(request: Request) -> Response:
                         status_code=502)  # fmt: skip
 
 
-async def cp_orders(request: Request) -> Response:
-    partner = _sim(request).partner
-    if "id" in request.path_params:
-        return JSONResponse(partner.get(request.path_params["id"]))
-    with partner.lock:
-        return JSONResponse([dict(o) for o in partner.orders.values()])
-
-
 # the callback --------------------------------------------------------------------------------
 
 
@@ -307,18 +247,11 @@ def _check_key(header: str | None, api_key: str) -> None:
                        headers={"WWW-Authenticate": 'Basic realm="greenhouse"'})  # fmt: skip
 
 
-async def _faults(sim: GreenhouseSim) -> None:
-    """The kit's knobs on a callback: latency, then a 429 burst or an injected error."""
-    latency = sim.faults.latency()
-    if latency:
-        await asyncio.sleep(latency)
-    with sim.lock:
-        fault = sim.faults.request_fault("partner")
-    if fault is not None and fault.status == 429:
-        raise SimError(429, "Too many requests (injected burst)",
-                       headers={"Retry-After": str(fault.retry_after)})  # fmt: skip
-    if fault is not None:
-        raise SimError(fault.status, f"Injected server error {fault.status}")
+def _fault_error(fault: Fault) -> SimError:
+    if fault.status == 429:
+        return SimError(429, "Too many requests (injected burst)",
+                        headers={"Retry-After": str(fault.retry_after)})  # fmt: skip
+    return SimError(fault.status, f"Injected server error {fault.status}")
 
 
 async def fetch_status(sim: GreenhouseSim, order_id: int) -> None:
@@ -330,7 +263,7 @@ async def fetch_status(sim: GreenhouseSim, order_id: int) -> None:
     except httpx.HTTPError as exc:
         sim.partner.update(order_id, errors=[*order["errors"], repr(exc)])
         return
-    body = _decode(answer)
+    body = kit.decode(answer)
     errors = status_errors(body) if answer.is_success else [f"HTTP {answer.status_code}"]
     if errors:
         sim.partner.update(order_id, errors=[*order["errors"], *errors])
@@ -350,26 +283,18 @@ async def completed_test(request: Request) -> Response:
     if config is None:
         raise SimError(404, "no partner is configured")
     _check_key(request.headers.get("authorization"), config["api_key"])
-    await _faults(sim)
+    await kit.callback_fault(sim, "partner", _fault_error)
     order_id: int = request.path_params["id"]
     order = sim.partner.get(order_id)
     if order["partner_interview_id"] is None:
         raise SimError(404, f"take home test {order_id} was never sent")
     sim.partner.update(order_id, callbacks=order["callbacks"] + 1)
     task = BackgroundTask(fetch_status, sim, order_id)
-    with sim.lock:
-        lost = sim.faults.lose_response()
-    status = 502 if lost else 200  # lost: applied, but the answer never reaches the caller
+    lost = kit.response_lost(sim)  # applied, but the answer never reaches the caller
+    status = 502 if lost else 200
     return Response(b"", status_code=status, background=task)
 
 
 def routes() -> list[BaseRoute]:
-    table: list[tuple[str, Callable[[Request], Awaitable[Response]], list[str]]] = [
-        ("/_sim/partner", cp_partner, ["GET", "POST"]),
-        ("/_sim/partner/tests", cp_tests, ["POST"]),
-        ("/_sim/partner/orders", cp_order, ["POST"]),
-        ("/_sim/partner/orders", cp_orders, ["GET"]),
-        ("/_sim/partner/orders/{id:int}", cp_orders, ["GET"]),
-        (CALLBACK + "/{id:int}", completed_test, ["PATCH"]),
-    ]
-    return [Route(path, endpoint, methods=methods) for path, endpoint, methods in table]
+    callback = (CALLBACK + "/{id:int}", completed_test, ["PATCH"])
+    return kit.partner_routes(_object, cp_tests, cp_order, callback)

@@ -39,20 +39,18 @@ ways (the provider's token to it, a token Workable issues back), ``GET /tests`` 
 
 from __future__ import annotations
 
-import asyncio
 import hmac
-import itertools
 import json
-import threading
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
+from simulators.kit import partner as kit
 from simulators.kit.control import read_object
+from simulators.kit.faults import Fault
 from simulators.workable.errors import NotFound, Unauthorized, Unprocessable, WorkableError
 
 if TYPE_CHECKING:
@@ -63,65 +61,30 @@ CONFIG_KEYS = ("base_url", "api_key", "callback_token")
 STATUSES = ("pending", "completed", "rejected", "expired")
 GRADES = ("failed", "passed", "excelled")
 RESULT_KEYS = frozenset({"status", "results_url", "assessment", "attachments"})
-TIMEOUT = 10.0
-Order = dict[str, Any]
 
 
-class Partner:
+class Partner(kit.PartnerTable):
     """The provider's configuration and the assessments ordered (under the sim's lock)."""
 
-    def __init__(self, lock: threading.RLock) -> None:
-        self.lock = lock
-        self.clear()
-
-    def clear(self) -> None:
-        with self.lock:
-            self.config: dict[str, str] | None = None
-            self.orders: dict[int, Order] = {}
-            self._ids = itertools.count(1)
-
-    def configure(self, body: dict[str, Any]) -> dict[str, str]:
+    def configure(self, body: dict[str, Any]) -> dict[str, Any]:
         unknown = set(body) - set(CONFIG_KEYS)
         if unknown:
             raise Unprocessable(f"unknown field {sorted(unknown)[0]!r}")
         for key in CONFIG_KEYS:
             if not isinstance(body.get(key), str) or not body[key]:
                 raise Unprocessable(f"{key} is required (a string)")
-        with self.lock:
-            self.config = {**body, "base_url": body["base_url"].rstrip("/")}
-            return dict(self.config)
+        return self.store({**body, "base_url": body["base_url"].rstrip("/")})
 
-    def settings(self) -> dict[str, str]:
-        with self.lock:
-            if self.config is None:
-                raise WorkableError(409, "configure the provider first: POST /_sim/partner")
-            return dict(self.config)
+    def unconfigured(self) -> WorkableError:
+        return WorkableError(409, "configure the provider first: POST /_sim/partner")
 
-    def new_order(self, candidate_id: str, test_id: Any) -> Order:
-        with self.lock:
-            order: Order = {"id": next(self._ids), "state": "sending",
-                            "candidate_id": candidate_id, "test_id": test_id,
-                            "assessment_id": None, "status_code": None, "result": None,
-                            "callbacks": 0}  # fmt: skip
-            self.orders[order["id"]] = order
-            return dict(order)
+    def not_found(self, order_id: int) -> WorkableError:
+        return NotFound()
 
-    def update(self, order_id: int, **changes: Any) -> Order:
-        with self.lock:
-            order = self.orders[order_id]
-            order.update(changes)
-            return dict(order)
-
-    def get(self, order_id: int) -> Order:
-        with self.lock:
-            order = self.orders.get(order_id)
-            if order is None:
-                raise NotFound()
-            return dict(order)
-
-    def dump(self) -> dict[str, Any]:
-        with self.lock:
-            return {"config": self.config, "orders": [dict(o) for o in self.orders.values()]}
+    def new_order(self, candidate_id: str, test_id: Any) -> kit.Order:
+        return self.add_order({"candidate_id": candidate_id, "test_id": test_id,
+                               "assessment_id": None, "status_code": None, "result": None,
+                               "callbacks": 0})  # fmt: skip
 
 
 def _sim(request: Request) -> WorkableSim:
@@ -129,28 +92,12 @@ def _sim(request: Request) -> WorkableSim:
     return sim
 
 
-def _decode(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
-
-
-async def _call(config: dict[str, str], method: str, path: str, **kwargs: Any) -> httpx.Response:
-    headers = {"Authorization": f"Bearer {config['api_key']}", "Accept": "application/json"}
-    async with httpx.AsyncClient(verify=False, timeout=TIMEOUT) as client:
-        return await client.request(method, config["base_url"] + path, headers=headers, **kwargs)
+async def _call(config: dict[str, Any], method: str, path: str, **kwargs: Any) -> httpx.Response:
+    auth = f"Bearer {config['api_key']}"
+    return await kit.call_partner(auth, method, config["base_url"] + path, **kwargs)
 
 
 # the control routes ------------------------------------------------------------------------
-
-
-async def cp_partner(request: Request) -> Response:
-    partner = _sim(request).partner
-    if request.method == "POST":
-        return JSONResponse(partner.configure(await read_object(request)))
-    with partner.lock:
-        return JSONResponse(partner.config)
 
 
 async def cp_tests(request: Request) -> Response:
@@ -159,7 +106,7 @@ async def cp_tests(request: Request) -> Response:
         answer = await _call(config, "GET", "/tests")
     except httpx.HTTPError as exc:
         raise WorkableError(502, f"the provider did not answer: {exc!r}") from None
-    return JSONResponse(_decode(answer), status_code=answer.status_code)
+    return JSONResponse(kit.decode(answer), status_code=answer.status_code)
 
 
 def assessment_request(sim: WorkableSim, candidate_id: Any, test_id: Any) -> dict[str, Any]:
@@ -193,7 +140,7 @@ async def cp_order(request: Request) -> Response:
         return JSONResponse({"error": f"the provider did not answer: {exc!r}",
                              "status_code": None, "body": None, "order": order},
                             status_code=502)  # fmt: skip
-    reply = _decode(answer)
+    reply = kit.decode(answer)
     assessment = reply.get("assessment_id") if isinstance(reply, dict) else None
     if answer.is_success and isinstance(assessment, str | int) and assessment != "":
         order = sim.partner.update(order["id"], state="sent", assessment_id=assessment,
@@ -205,18 +152,10 @@ async def cp_order(request: Request) -> Response:
                         status_code=502)  # fmt: skip
 
 
-async def cp_orders(request: Request) -> Response:
-    partner = _sim(request).partner
-    if "id" in request.path_params:
-        return JSONResponse(partner.get(request.path_params["id"]))
-    with partner.lock:
-        return JSONResponse([dict(o) for o in partner.orders.values()])
-
-
 # the results callback ------------------------------------------------------------------------
 
 
-def _check_token(header: str | None, config: dict[str, str] | None) -> None:
+def _check_token(header: str | None, config: dict[str, Any] | None) -> None:
     scheme, _, token = (header or "").partition(" ")
     expected = "" if config is None else config["callback_token"]
     if scheme.lower() != "bearer" or not expected:
@@ -225,17 +164,10 @@ def _check_token(header: str | None, config: dict[str, str] | None) -> None:
         raise Unauthorized()
 
 
-async def _faults(sim: WorkableSim) -> None:
-    """The kit's knobs on a callback: latency, then a 429 burst or an injected error."""
-    latency = sim.faults.latency()
-    if latency:
-        await asyncio.sleep(latency)
-    with sim.lock:
-        fault = sim.faults.request_fault("provider")
-    if fault is not None:
-        extra = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
-        message = "Too many requests" if fault.status == 429 else "injected fault"
-        raise WorkableError(fault.status, message, headers=extra)
+def _fault_error(fault: Fault) -> WorkableError:
+    extra = {"Retry-After": str(fault.retry_after)} if fault.status == 429 else {}
+    message = "Too many requests" if fault.status == 429 else "injected fault"
+    return WorkableError(fault.status, message, headers=extra)
 
 
 def _assessment_problem(assessment: Any) -> str | None:
@@ -279,7 +211,7 @@ async def assessment_result(request: Request) -> Response:
     with sim.partner.lock:
         config = sim.partner.config
     _check_token(request.headers.get("authorization"), config)
-    await _faults(sim)
+    await kit.callback_fault(sim, "provider", _fault_error)
     order = sim.partner.get(request.path_params["id"])
     if order["assessment_id"] is None:
         raise NotFound()
@@ -292,20 +224,11 @@ async def assessment_result(request: Request) -> Response:
         raise Unprocessable(problem)
     sim.partner.update(order["id"], state=body["status"], result=body,
                        callbacks=order["callbacks"] + 1)  # fmt: skip
-    with sim.lock:
-        lost = sim.faults.lose_response()
-    if lost:  # applied, but the answer never reaches the caller
+    if kit.response_lost(sim):  # applied, but the answer never reaches the caller
         raise WorkableError(502, "Bad gateway (injected: the response was lost)")
     return Response(status_code=200)
 
 
 def routes() -> list[BaseRoute]:
-    table: list[tuple[str, Callable[[Request], Awaitable[Response]], list[str]]] = [
-        ("/_sim/partner", cp_partner, ["GET", "POST"]),
-        ("/_sim/partner/tests", cp_tests, ["POST"]),
-        ("/_sim/partner/orders", cp_order, ["POST"]),
-        ("/_sim/partner/orders", cp_orders, ["GET"]),
-        ("/_sim/partner/orders/{id:int}", cp_orders, ["GET"]),
-        (CALLBACK + "/{id:int}", assessment_result, ["PUT"]),
-    ]
-    return [Route(path, endpoint, methods=methods) for path, endpoint, methods in table]
+    callback = (CALLBACK + "/{id:int}", assessment_result, ["PUT"])
+    return kit.partner_routes(read_object, cp_tests, cp_order, callback)
