@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Sequence
 
 from engine import __version__
-from engine.commands import db, demo, embeds, init, lint, partner, record, serve, sync
+from engine.commands import db, demo, embeds, init, lint, partner, record, serve, sync, worker
 from engine.commands.common import fail
 from engine.dsl.diagnostics import SpecError
 from engine.errors import ConnectorError
@@ -17,7 +17,7 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="connector", description=__doc__)
     root.add_argument("--version", action="version", version=f"connector {__version__}")
     commands = root.add_subparsers(dest="command", required=True)
-    for group in (init, demo, lint, sync, record, serve, embeds, partner, db):
+    for group in (init, demo, lint, sync, record, serve, worker, embeds, partner, db):
         group.add(commands)
     return root
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime
 import ipaddress
 import sys
@@ -22,6 +23,7 @@ from engine.store.inbox import Inbox
 from engine.store.migrate import upgrade
 from engine.web.app import create_app
 from engine.web.registration import register_ats, register_suite
+from engine.work.exclusive import worker_slot
 
 CERT_NAME, KEY_NAME = "connector-selfsigned.pem", "connector-selfsigned.key"
 LOOPBACK = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
@@ -115,8 +117,16 @@ def run_serve(args: argparse.Namespace) -> int:
         f"connector serving {scheme}://{host}:{port} (webhooks at /hooks/<tenant>/<route>)",
         file=sys.stderr,
     )
-    uvicorn.run(app, host=host, port=port, ssl_certfile=certificate, ssl_keyfile=private_key,
-                log_level="warning", access_log=False, timeout_graceful_shutdown=5)  # fmt: skip
+    # the in-process worker takes an SQLite database's one worker slot, as `connector
+    # worker` does; with --no-worker the web app alone runs beside one
+    slot = contextlib.nullcontext() if args.no_worker else worker_slot(runtime)
+    try:
+        with slot:
+            uvicorn.run(app, host=host, port=port, ssl_certfile=certificate,
+                        ssl_keyfile=private_key, log_level="warning", access_log=False,
+                        timeout_graceful_shutdown=5)  # fmt: skip
+    except ConnectorError as exc:
+        return fail(ConnectorError(f"{exc.message}; or serve with --no-worker"))
     return 0
 
 
