@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,25 +119,40 @@ class Inbox:
             rows = conn.execute(select(inbox).where(inbox.c.id.in_(ids)).order_by(inbox.c.id))
             return [_event(row) for row in rows]
 
-    def extend(self, ids: list[int], *, now: float | None = None) -> int:
-        """Renew the lease of events still being processed, so that a batch that runs
-        long keeps them instead of handing them to another worker mid-way."""
+    def extend(self, held: Mapping[int, int], *, now: float | None = None) -> int:
+        """Renew the lease of events still being processed (``{event id: its epoch}``), so
+        that a batch that runs long keeps them instead of handing them to another worker
+        mid-way. An event claimed again since (a later epoch) is not renewed."""
         until = (time.time() if now is None else now) + self.lease
+        renewed = 0
+        with self.engine.begin() as conn:
+            for event_id, epoch in held.items():
+                result = conn.execute(
+                    update(inbox)
+                    .where(
+                        inbox.c.id == event_id,
+                        inbox.c.status == "processing",
+                        inbox.c.attempts == epoch,
+                    )
+                    .values(lease_until=until)
+                )
+                renewed += int(result.rowcount or 0)
+        return renewed
+
+    def done(self, event: Event) -> bool:
+        """Mark the event done; False when the lease was lost: another worker claimed it
+        since (its epoch, the claim count, moved on), so this late word is fenced off."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(inbox)
-                .where(inbox.c.id.in_(ids), inbox.c.status == "processing")
-                .values(lease_until=until)
-            )
-            return int(result.rowcount or 0)
-
-    def done(self, event: Event) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(
-                update(inbox)
-                .where(inbox.c.id == event.id)
+                .where(
+                    inbox.c.id == event.id,
+                    inbox.c.status == "processing",
+                    inbox.c.attempts == event.attempts,
+                )
                 .values(status="done", processed_at=time.time(), lease_until=None, last_error=None)
             )
+        return bool(result.rowcount)
 
     def failed(self, event: Event, error: str, *, now: float | None = None) -> str:
         """Back off, or dead-letter after MAX_ATTEMPTS; returns the new status."""
@@ -145,9 +160,14 @@ class Inbox:
         status = "dead" if event.attempts >= MAX_ATTEMPTS else "pending"
         wait = min(BACKOFF_CAP, 2.0**event.attempts)
         with self.engine.begin() as conn:
-            conn.execute(
+            result = conn.execute(
                 update(inbox)
-                .where(inbox.c.id == event.id, inbox.c.status == "processing")  # never undo a done
+                # never undo a done, nor overwrite a later claim's (a later epoch's) state
+                .where(
+                    inbox.c.id == event.id,
+                    inbox.c.status == "processing",
+                    inbox.c.attempts == event.attempts,
+                )
                 .values(
                     status=status,
                     next_attempt_at=now + wait,
@@ -155,7 +175,7 @@ class Inbox:
                     last_error=error[:2000],
                 )
             )
-        return status
+        return status if result.rowcount else "fenced"
 
     def retry(self, tenant: str | None = None, ids: list[int] | None = None) -> int:
         """Put dead events back in the queue."""

@@ -47,7 +47,7 @@ class Worker:
         self.batch = batch
         self.processed = 0
         self.failed = 0
-        self._held: set[int] = set()  # events of the running batch not finished yet
+        self._held: dict[int, int] = {}  # events of the running batch not finished: their epoch
 
     async def run(self, stop: asyncio.Event, *, idle: float = 0.2) -> None:
         """Work until ``stop`` is set, pausing ``idle`` seconds when nothing is due.
@@ -69,7 +69,7 @@ class Worker:
         events = self.inbox.claim(self.name, self.batch, now=now)
         if not events:
             return 0
-        self._held = {event.id for event in events}
+        self._held = {event.id: event.attempts for event in events}
         by_tenant: dict[str, list[Event]] = defaultdict(list)
         for event in events:
             by_tenant[event.tenant].append(event)
@@ -80,7 +80,7 @@ class Worker:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
-            self._held = set()
+            self._held = {}
         return len(events)
 
     async def _renew(self) -> None:
@@ -90,7 +90,7 @@ class Worker:
             await asyncio.sleep(self.inbox.lease / 3)
             if self._held:
                 try:
-                    await asyncio.to_thread(self.inbox.extend, sorted(self._held))
+                    await asyncio.to_thread(self.inbox.extend, dict(self._held))
                 except Exception:  # the database may be back before the lease ends
                     log.exception("worker %s: could not extend its leases", self.name)
 
@@ -130,8 +130,11 @@ class Worker:
                     event, "; ".join(f"{s.flow} {s.source_id}: {s.detail}" for s in failures)
                 )
             else:
-                self.inbox.done(event)
-                self._held.discard(event.id)
+                if not self.inbox.done(event):
+                    log.warning("worker %s: event %s was claimed by another worker after this "
+                                "one's lease ended; its outcome is left to that one",
+                                self.name, event.dedup_key)  # fmt: skip
+                self._held.pop(event.id, None)
                 self.processed += 1
                 self.metrics.processed.labels(event.tenant).inc()
                 self.metrics.latency.labels(event.tenant).observe(time.perf_counter() - started)
@@ -177,7 +180,12 @@ class Worker:
 
     def _fail(self, event: Event, error: str) -> None:
         status = self.inbox.failed(event, error)
-        self._held.discard(event.id)
+        self._held.pop(event.id, None)
+        if status == "fenced":  # another worker holds it now: its outcome counts, not ours
+            log.warning("worker %s: event %s was claimed by another worker after this one's "
+                        "lease ended; this attempt's failure is dropped", self.name,
+                        event.dedup_key)  # fmt: skip
+            return
         self.failed += 1
         self.metrics.failed.labels(event.tenant).inc()
         log.warning(

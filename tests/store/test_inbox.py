@@ -71,3 +71,19 @@ def test_purge_keeps_recent_done_events(inbox: Inbox) -> None:
     inbox.done(event)
     assert inbox.purge() == 0  # kept 7 days for deduplication
     assert inbox.purge(older_than=-1) == 1
+
+
+def test_a_worker_paused_past_its_lease_is_fenced_off(inbox: Inbox) -> None:
+    """Each claim is an epoch: once another worker claimed the event again, the first
+    one's late done, failure or lease renewal changes nothing (SQLite and PostgreSQL)."""
+    assert inbox.add("acme", "greenhouse", "e-1", "job_created", {"a": 1}, "ats:job:1")
+    now = time.time()
+    (paused,) = inbox.claim("a", now=now)
+    (later,) = inbox.claim("b", now=now + inbox.lease + 1)  # a's lease ran out: b has it
+    assert (paused.attempts, later.attempts) == (1, 2)
+    assert inbox.extend({paused.id: paused.attempts}, now=now + inbox.lease + 2) == 0
+    assert inbox.done(paused) is False  # a wakes up and reports: fenced
+    assert inbox.failed(paused, "late") == "fenced"
+    assert inbox.depth() == {"processing": 1}
+    assert inbox.done(later) is True
+    assert inbox.depth() == {"done": 1}
