@@ -139,6 +139,15 @@ class Inbox:
                 renewed += int(result.rowcount or 0)
         return renewed
 
+    def holds(self, event: Event) -> bool:
+        """Whether the claim that handed out ``event`` still stands (same epoch)."""
+        query = select(inbox.c.id).where(
+            inbox.c.id == event.id, inbox.c.status == "processing",
+            inbox.c.attempts == event.attempts,
+        )  # fmt: skip
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
+
     def done(self, event: Event) -> bool:
         """Mark the event done; False when the lease was lost: another worker claimed it
         since (its epoch, the claim count, moved on), so this late word is fenced off."""

@@ -14,7 +14,8 @@ by the flow's ``match`` fields before they are created again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 from engine.client.api import ApiClient
@@ -24,6 +25,22 @@ from engine.store.journal import AuditEntry, Journal
 from engine.store.links import LinkConflict, LinkStore, Side
 from engine.sync.decisions import Change
 from engine.sync.steps import Step
+
+#: Set around each inbox event by the worker that claimed it: whether it still holds the
+#: event. A live write is made only while it does, so a worker paused past its lease (and
+#: the event claimed again by another) makes no late write when it wakes.
+WRITE_GUARD: ContextVar[Callable[[], bool] | None] = ContextVar("write_guard", default=None)
+
+
+class Fenced(ConnectorError):
+    """This worker no longer holds the event it writes for: another one does."""
+
+
+def guarded() -> None:
+    """Raise ``Fenced`` unless the running event (if any) is still this worker's."""
+    guard = WRITE_GUARD.get()
+    if guard is not None and not guard():
+        raise Fenced("the lease on this event ended and another worker holds it: no write")
 
 
 class Writer:
@@ -96,6 +113,7 @@ class LiveWriter(Writer):
         self._notes: list[AuditEntry] = []
 
     async def write(self, change: Change) -> Step | None:
+        guarded()
         if change.kind == "create":
             return await self._create(change)
         flow, link = change.flow, change.link

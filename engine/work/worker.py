@@ -23,6 +23,7 @@ from engine.errors import ConnectorError
 from engine.metrics import Metrics
 from engine.store.inbox import Event, Inbox
 from engine.sync import Step, SyncEngine, collecting
+from engine.sync.writers import WRITE_GUARD
 from engine.tenants import Runtime, TenantRuntime
 from engine.work.events import POLL, Poll, change_of
 from engine.work.partner import PARTNER, interview_of, partner_followup, send_callback
@@ -120,11 +121,14 @@ class Worker:
     async def _in_order(self, sync: SyncEngine, tenant: TenantRuntime, events: list[Event]) -> None:
         for event in events:
             started = time.perf_counter()
+            fence = WRITE_GUARD.set(lambda event=event: self.inbox.holds(event))  # type: ignore[misc]
             try:
                 failures = await self.handle(sync, tenant, event)
             except Exception as exc:  # one event's crash is that event's failure
                 self._fail(event, f"{type(exc).__name__}: {exc}")
                 continue
+            finally:
+                WRITE_GUARD.reset(fence)
             if failures:
                 self._fail(
                     event, "; ".join(f"{s.flow} {s.source_id}: {s.detail}" for s in failures)

@@ -63,3 +63,28 @@ def test_a_create_answered_with_no_body_is_linked_once(tmp_path: Path) -> None:
     (link,) = links.all()
     assert (link.ats_id, link.suite_id) == ("unanswered:r_1", "r_1")
     engine.dispose()
+
+
+def test_a_live_write_is_refused_once_the_event_is_no_longer_this_workers(
+    tmp_path: Path,
+) -> None:
+    """The worker's guard says whether it still holds the event; a live write checks it
+    first, so a worker that lost its lease writes nothing."""
+    import pytest
+
+    from engine.sync import LiveWriter
+    from engine.sync.writers import WRITE_GUARD, Fenced
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'fence.db'}")
+    upgrade(engine)
+    flow = load_ats(MAPPINGS_DIR / "ats" / "greenhouse.yaml", load_suite()).sync["jobs_to_projects"]
+    writer = LiveWriter({}, LinkStore(engine, "acme"), Journal(engine, "acme"))  # no clients
+    change = Change("create", "jobs_to_projects", flow, 12, {"name": "Engineer"})
+    token = WRITE_GUARD.set(lambda: False)
+    try:
+        with pytest.raises(Fenced, match="another worker holds it"):
+            asyncio.run(writer.write(change))
+    finally:
+        WRITE_GUARD.reset(token)
+    assert list(LinkStore(engine, "acme").all()) == []
+    engine.dispose()
