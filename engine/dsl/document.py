@@ -130,21 +130,33 @@ class _Builder:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.constructor = _Loader("")
+        self.open: set[int] = set()  # the collections being built, to catch `&a [*a]`
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.doc.marks.setdefault(path, _mark(node))
-        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
-            self._tag_error(node, path)
-            return None
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            if node.tag not in _PLAIN_TAGS:
+                self._tag_error(node, path)
+                return None
+            if id(node) in self.open:
+                message = "an alias inside the node it names; specs hold no cycles"
+                self.doc.errors.append(self.doc.diagnostic(path, message, "yaml"))
+                return None
+            self.open.add(id(node))
+            try:
+                return self._collection(node, path)
+            finally:
+                self.open.discard(id(node))
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError:
             self._tag_error(node, path)
             return None
+
+    def _collection(self, node: yaml.MappingNode | yaml.SequenceNode, path: Path) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
 
     def _tag_error(self, node: yaml.Node, path: Path) -> None:
         self.doc.errors.append(

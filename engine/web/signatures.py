@@ -81,7 +81,7 @@ def _lower(headers: Mapping[str, str]) -> dict[str, str]:
 def _parse(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: `[[[[…` nested past the stack
         return {}
 
 

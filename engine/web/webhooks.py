@@ -157,7 +157,7 @@ class WebhookReceiver:
             return _refused(401, "signature verification failed")
         try:
             parsed = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # `[[[[…` past the stack
             return _refused(400, "the body is not JSON")
         return {"headers": headers, "body": parsed}
 
