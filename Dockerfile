@@ -33,7 +33,7 @@ RUN pip install /wheels/*.whl && rm -rf /wheels \
 WORKDIR /srv/connector
 USER connector
 EXPOSE 8000
-# Plain HTTP inside the container: TLS ends at the reverse proxy (docs/deployment.md).
+# Plain HTTP inside the container: TLS ends at the reverse proxy (docs/deploy.md).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 ENTRYPOINT ["connector"]

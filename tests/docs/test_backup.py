@@ -1,4 +1,4 @@
-"""The backup and restore commands of docs/deployment.md, run as written on real databases."""
+"""The backup and restore commands of docs/deploy.md, run as written on real databases."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from engine.store.migrate import upgrade
 from engine.store.tables import make_engine
 from tests.conftest import skip_loudly
 
-PAGE = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
 
 
 def _commands() -> list[str]:

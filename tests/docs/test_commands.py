@@ -22,7 +22,7 @@ def _commands(page: Path) -> list[str]:
 def test_the_pages_show_commands() -> None:
     shown = {page.name: _commands(page) for page in PAGES}
     assert len(shown["getting-started.md"]) >= 9, shown["getting-started.md"]
-    assert len(shown["deployment.md"]) >= 3, shown["deployment.md"]
+    assert len(shown["deploy.md"]) >= 3, shown["deploy.md"]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Key rotation as docs/deployment.md tells it: the new key first, the old one after."""
+"""Key rotation as docs/deploy.md tells it: the new key first, the old one after."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from engine.store.tables import make_engine
 from engine.store.tokens import Token, TokenStore, cipher_from_env
 
 CONNECTOR = Path(sys.executable).with_name("connector")
-PAGE = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
 
 
 def _keygen() -> str:
