@@ -1,8 +1,9 @@
 """Shared fixtures: database URLs for SQLite and PostgreSQL.
 
 PostgreSQL tests run against the server at 127.0.0.1:5432 (or $CONNECTOR_TEST_POSTGRES),
-each session in a database of its own. They skip only when no server answers, and
-then the run ends with a banner saying so.
+each session (each parallel worker's, too) in a database of its own. They skip only when
+no server answers, and then the run ends with a banner saying so. The banner is read
+off the skip reports, which parallel workers send to the main process.
 """
 
 from __future__ import annotations
@@ -19,15 +20,13 @@ from sqlalchemy.exc import OperationalError
 ADMIN_URL = os.environ.get(
     "CONNECTOR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-_postgres_missing: list[str] = []
-_loud_skips: list[str] = []  # other real parts that were missing, said again at the end
+POSTGRES_MISSING = "no PostgreSQL answers at "
+LOUD = "NOT RUN, a real part is missing: "  # a skip the end-of-run banner repeats
 
 
 def skip_loudly(reason: str) -> None:
     """Skip a test for want of a real part, and repeat why in a banner at the end."""
-    if reason not in _loud_skips:
-        _loud_skips.append(reason)
-    pytest.skip(reason)
+    pytest.skip(LOUD + reason)
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +38,7 @@ def postgres_url() -> Iterator[str]:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
     except OperationalError as exc:
         admin.dispose()
-        reason = f"no PostgreSQL answers at {ADMIN_URL}: {str(exc).splitlines()[0]}"
-        _postgres_missing.append(reason)
+        reason = f"{POSTGRES_MISSING}{ADMIN_URL}: {str(exc).splitlines()[0]}"
         pytest.skip(reason)
     url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
@@ -70,9 +68,22 @@ def clean_postgres(url: str) -> None:
     engine.dispose()
 
 
+def _skip_reasons(terminalreporter: pytest.TerminalReporter) -> list[str]:
+    reasons = []
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = getattr(report, "longrepr", None)
+        text = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else ""
+        reason = str(text).removeprefix("Skipped: ")
+        if reason not in reasons:
+            reasons.append(reason)
+    return reasons
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    said = [f"POSTGRESQL TESTS WERE SKIPPED: {_postgres_missing[0]}"] if _postgres_missing else []
-    said += [f"SKIPPED: {reason}" for reason in _loud_skips]
+    reasons = _skip_reasons(terminalreporter)
+    postgres = [r for r in reasons if r.startswith(POSTGRES_MISSING)]
+    said = [f"POSTGRESQL TESTS WERE SKIPPED: {postgres[0]}"] if postgres else []
+    said += [f"SKIPPED: {r.removeprefix(LOUD)}" for r in reasons if r.startswith(LOUD)]
     for line in said:
         bar = "!" * 78
         terminalreporter.write_line(bar, red=True, bold=True)

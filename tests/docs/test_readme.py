@@ -17,7 +17,7 @@ CONNECTOR = Path(sys.executable).with_name("connector")  # the console script a 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 QUICK_START = (
     "python3 -m venv .venv && . .venv/bin/activate && pip install -e . && connector demo\n"
-    "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && python -m pytest\n"
+    "python3 -m venv .venv && . .venv/bin/activate && pip install -e '.[test]' && python -m pytest -n auto\n"
 )
 
 
