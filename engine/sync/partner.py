@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from engine.client.api import ApiClient
+from engine.dsl.mapping import truthy
 from engine.errors import ConnectorError
 from engine.store.links import LinkConflict, LinkStore
 from engine.tenants import TenantRuntime
@@ -63,7 +64,7 @@ class PartnerDesk:
     async def list_tests(self, suite: ApiClient) -> list[dict[str, Any]]:
         tests = self.partner.tests
         records = [r async for r in suite.list(tests.resource)]
-        return [r for r in records if tests.when is None or _truthy(tests.when.search(r))]
+        return [r for r in records if tests.when is None or truthy(tests.when.search(r))]
 
     async def invite(self, suite: ApiClient, fields: Mapping[str, Any]) -> dict[str, Any]:
         missing = [name for name in REQUIRED if fields.get(name) in (None, "")]
@@ -146,7 +147,3 @@ def interview_view(
         "ratings": ratings,
         "results_url": results_url,
     }
-
-
-def _truthy(value: Any) -> bool:
-    return value not in (None, False, "", [], {})

@@ -31,13 +31,12 @@ from engine.errors import ConnectorError, UpstreamError
 from engine.signing import EmbedTokens, TokenError
 from engine.store.partner_keys import PartnerKeys
 from engine.sync.partner import OrderError, PartnerDesk
-from engine.tenants import Runtime, TenantRuntime, expand_env
+from engine.tenants import Runtime, TenantRuntime
 from engine.web.embed_data import ClientPool
 from engine.web.pages import headers, message_page, render
+from engine.work.partner import RESULTS, results_link
 
 log = logging.getLogger("connector.partner")
-RESULTS = "partner_results"  # the signed page's name in its tokens
-RESULTS_TTL = 30 * 24 * 3600  # an ATS shows the link for weeks after the interview
 MAX_BODY = 256 * 1024
 
 
@@ -77,11 +76,8 @@ class PartnerRoutes:
         return tenant, tenant.ats.partner
 
     def results_url(self, request: Request, tenant: TenantRuntime, interview_id: str) -> str:
-        public = self.runtime.deployment.server.public_url
-        base = expand_env(public, self.runtime.env) if public else str(request.base_url)
-        token = self.signer.issue(tenant.id, RESULTS, interview_id, ttl=RESULTS_TTL)
-        return (f"{base.rstrip('/')}/partner/{tenant.id}/{tenant.ats.name}/results/"
-                f"{interview_id}?token={token}")  # fmt: skip
+        return results_link(tenant, self.runtime.tokens.signing_key, interview_id,
+                            fallback=str(request.base_url))  # fmt: skip
 
     async def call(self, request: Request) -> Response:
         found = self._tenant(request)

@@ -23,6 +23,7 @@ import httpx
 import jinja2
 
 from engine.client.api import ApiClient
+from engine.dsl.mapping import truthy
 from engine.errors import ConnectorError, UpstreamError
 from engine.signing import EmbedTokens
 from engine.store.inbox import Event, Inbox
@@ -32,18 +33,21 @@ from engine.tenants import TenantRuntime, expand_env
 
 log = logging.getLogger("connector.partner")
 PARTNER = "partner"  # the inbox source of callbacks
-RESULTS = "partner_results"
-RESULTS_TTL = 30 * 24 * 3600
+RESULTS = "partner_results"  # the signed page's name in its tokens
+RESULTS_TTL = 30 * 24 * 3600  # an ATS shows the link for weeks after the interview
 TIMEOUT = 10.0
 
 
-def results_link(tenant: TenantRuntime, signing_key: bytes, interview_id: str) -> str:
-    """The signed results page of an interview, on the public URL when one is set."""
+def results_link(
+    tenant: TenantRuntime, signing_key: bytes, interview_id: str, *, fallback: str = ""
+) -> str:
+    """The signed results page of an interview, on the public URL when one is set, else
+    on ``fallback`` (the address a request came to; none for a callback)."""
     token = EmbedTokens.from_secret(signing_key).issue(
         tenant.id, RESULTS, interview_id, ttl=RESULTS_TTL
     )
     public = tenant.deployment.server.public_url
-    base = expand_env(public, tenant.env).rstrip("/") if public else ""
+    base = (expand_env(public, tenant.env) if public else fallback).rstrip("/")
     return f"{base}/partner/{tenant.id}/{tenant.ats.name}/results/{interview_id}?token={token}"
 
 
@@ -85,7 +89,7 @@ async def partner_followup(
     if partner is None or partner.callback is None:
         return False
     view = await _desk(tenant, inbox, signing_key).interview(suite, interview)
-    if not _truthy(partner.callback.when.search(view)):
+    if not truthy(partner.callback.when.search(view)):
         return False
     key = f"callback:{interview}:{_state(view)}"
     payload = {"interview_id": interview}
@@ -128,7 +132,3 @@ async def send_callback(
         raise UpstreamError(f"the callback to {url} answered {answer.status_code}",
                             status=answer.status_code, tenant=tenant.id)  # fmt: skip
     log.info("tenant=%s interview %s called back: %s", tenant.id, interview, answer.status_code)
-
-
-def _truthy(value: Any) -> bool:
-    return value not in (None, False, "", [], {})
