@@ -61,9 +61,10 @@ async def _read(client: ApiClient, spec: AtsSpec, resource: str, limit: int) -> 
     if endpoints.list is None:
         return []
     parent = spec.resources[resource].parent
-    parents = (
-        [None] if parent is None else [p.get("id") for p in await _read(client, spec, parent, 3)]
-    )
+    parents: list[Any] = [None]
+    if parent is not None:  # under the parent's own ids, as its spec names them
+        parent_id = spec.resources[parent].id
+        parents = [parent_id.search(p) for p in await _read(client, spec, parent, 3)]
     records: list[Any] = []
     for parent_id in parents:
         async for record in client.list(resource, parent_id=parent_id):
