@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,10 +50,34 @@ def _event(row: Any) -> Event:
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """An event as received, before the inbox numbers it."""
+
+    tenant: str
+    source: str
+    dedup_key: str
+    event_type: str
+    payload: dict[str, Any]
+    record_key: str | None = None
+
+    def row(self, now: float) -> dict[str, Any]:
+        """The inbox row: pending and due now; the keys cut to their columns' lengths."""
+        return {
+            "tenant": self.tenant, "source": self.source, "dedup_key": self.dedup_key[:255],
+            "event_type": self.event_type[:200], "status": "pending",
+            "record_key": None if self.record_key is None else self.record_key[:300],
+            "payload": json.dumps(self.payload), "attempts": 0, "next_attempt_at": now,
+            "received_at": now,
+        }  # fmt: skip
+
+
 def _insert(engine: Engine) -> Insert:
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    # RETURNING says whether a row went in; rowcount does not on every driver
-    return dialect.insert(inbox).on_conflict_do_nothing().returning(inbox.c.id)  # type: ignore[no-any-return]
+    # RETURNING says which rows went in (a duplicate returns nothing); rowcount does not
+    # on every driver, nor for a batch
+    returned = (inbox.c.tenant, inbox.c.source, inbox.c.dedup_key)
+    return dialect.insert(inbox).on_conflict_do_nothing().returning(*returned)  # type: ignore[no-any-return]
 
 
 class Inbox:
@@ -72,15 +96,23 @@ class Inbox:
         record_key: str | None = None,
     ) -> bool:
         """Store an event; False when it was stored before (a duplicate delivery)."""
+        return self.add_many(
+            [NewEvent(tenant, source, dedup_key, event_type, payload, record_key)]
+        )[0]
+
+    def add_many(self, events: Sequence[NewEvent]) -> list[bool]:
+        """Store events in one transaction, one insert; for each, whether it went in
+        (False: it was stored before, or earlier in ``events``). All or none commit."""
         now = time.time()
-        values = {
-            "tenant": tenant, "source": source, "dedup_key": dedup_key[:255],
-            "event_type": event_type[:200], "record_key": record_key, "status": "pending",
-            "payload": json.dumps(payload), "attempts": 0, "next_attempt_at": now,
-            "received_at": now,
-        }  # fmt: skip
+        rows = [event.row(now) for event in events]
         with self.engine.begin() as conn:
-            return conn.execute(self._insert, values).first() is not None
+            stored = {tuple(row) for row in conn.execute(self._insert, rows)} if rows else set()
+        answers = []
+        for row in rows:
+            identity = (row["tenant"], row["source"], row["dedup_key"])
+            answers.append(identity in stored)
+            stored.discard(identity)  # the same event twice in one batch went in once
+        return answers
 
     def claim(self, worker: str, limit: int = 20, *, now: float | None = None) -> list[Event]:
         """Lease up to ``limit`` due events, the oldest of each record only."""

@@ -5,6 +5,10 @@ deduplicates it. Before that: the tenant must exist (404), the body must fit (41
 the signature must verify over the raw bytes (401), and the body must be JSON with an
 event id (400). None of these writes anything. A registration handshake is answered
 directly; event types the spec does not handle are acknowledged and dropped.
+
+Concurrent requests share their commits (``engine.store.group_commit``). When the
+database cannot store an event the answer is 503 with ``Retry-After``: the sender keeps
+the event and delivers it again, so nothing acknowledged is ever lost.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -22,7 +27,8 @@ from starlette.routing import Route
 from engine.dsl import model
 from engine.errors import ConnectorError
 from engine.metrics import Metrics
-from engine.store.inbox import Inbox
+from engine.store.group_commit import GroupCommit
+from engine.store.inbox import Inbox, NewEvent
 from engine.tenants import Runtime, TenantRuntime
 from engine.web.registration import stored_secret
 from engine.web.signatures import SignatureError, Verifier, make_verifier
@@ -76,6 +82,7 @@ class WebhookReceiver:
     def __init__(self, runtime: Runtime, inbox: Inbox, metrics: Metrics) -> None:
         self.runtime = runtime
         self.inbox = inbox
+        self.commits = GroupCommit(inbox)
         self.metrics = metrics
         self.verifiers: dict[tuple[str, str], tuple[float, Source, Verifier]] = {}
 
@@ -135,7 +142,7 @@ class WebhookReceiver:
         context = await self._verified(request, tenant, source.hook, verifier)
         if isinstance(context, Answer):
             return context
-        return self._accept(tenant_id, route, source, context)
+        return await self._accept(tenant_id, route, source, context)
 
     async def _verified(
         self, request: Request, tenant: TenantRuntime, hook: model.Webhook, verifier: Verifier
@@ -178,7 +185,7 @@ class WebhookReceiver:
                 raise
             fresh.verify(body, headers, now=time.time())
 
-    def _accept(
+    async def _accept(
         self, tenant_id: str, route: str, source: Source, context: dict[str, Any]
     ) -> Answer:
         """A verified request: a handshake answered, an event stored, or one ignored."""
@@ -200,9 +207,15 @@ class WebhookReceiver:
         record_key = (
             f"{source.name}:{event.resource}:{record_id}" if record_id is not None else None
         )
-        stored = self.inbox.add(
-            tenant_id, route, str(event_id), str(event_type), context, record_key
-        )
+        new = NewEvent(tenant_id, route, str(event_id), str(event_type), context, record_key)
+        try:
+            stored = await self.commits.add(new)
+        except SQLAlchemyError as exc:  # not stored: the sender must keep it and retry
+            log.error("tenant=%s route=%s event %s not stored: %s", tenant_id, route, event_id,
+                      type(exc).__name__)  # fmt: skip
+            answer = _error(503, "the event could not be stored; deliver it again")
+            answer.headers["Retry-After"] = "5"
+            return Answer(answer)
         log.info(
             "tenant=%s route=%s event=%s id=%s stored=%s",
             tenant_id,
