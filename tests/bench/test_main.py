@@ -13,7 +13,7 @@ from bench.__main__ import benchmarks, main
 
 def test_every_listed_name_is_a_benchmark() -> None:
     names = benchmarks()
-    assert names == ["embeds", "load", "partner", "read", "sync", "webhooks"]
+    assert names == ["embeds", "idle_poll", "load", "partner", "read", "sync", "webhooks"]
     for name in names:
         assert callable(getattr(importlib.import_module(f"bench.{name}"), "run", None)), name
 
@@ -30,5 +30,5 @@ def test_a_helper_or_unknown_name_is_refused(
 ) -> None:
     assert main(argv) == 2
     usage = capsys.readouterr().err
-    assert "NAME is one of: embeds, load, partner, read, sync, webhooks" in usage
+    assert "NAME is one of: embeds, idle_poll, load, partner, read, sync, webhooks" in usage
     assert "_listing_api" not in usage
