@@ -89,6 +89,7 @@ class Cluster:
         self.servers: list[subprocess.Popen[bytes]] = []
         self.killed = 0
         self._files: list[IO[bytes]] = []
+        self._logs: dict[int, Path] = {}
         self._started = 0
         self._random = random.Random(7)
 
@@ -98,11 +99,14 @@ class Cluster:
         for _ in range(count):
             self._started += 1
             name = f"w{self._started}"
-            log = (self.logs / f"{name}.log").open("wb")
+            path = self.logs / f"{name}.log"
+            log = path.open("wb")
             self._files.append(log)
             command = [*CLI, "worker", "--config", str(self.world.config_path),
                        "--no-scheduler", "--name", name, "--batch", str(self.batch)]  # fmt: skip
-            self.running.append(subprocess.Popen(command, env=env, stderr=log))
+            worker = subprocess.Popen(command, env=env, stderr=log)
+            self._logs[worker.pid] = path
+            self.running.append(worker)
 
     def serve(self, count: int) -> list[int]:
         """``count`` ``connector serve`` processes (no worker, no scheduler), once each
@@ -122,8 +126,19 @@ class Cluster:
         return ports
 
     def pick(self) -> subprocess.Popen[bytes]:
-        """A running worker, chosen at random (a seeded choice: runs repeat)."""
-        return self._random.choice(self.running)
+        """A running worker that is up (it has said so), chosen at random (a seeded
+        choice: runs repeat); a kill of one still starting would test nothing."""
+        up: list[subprocess.Popen[bytes]] = []
+
+        def some_up() -> bool:
+            up[:] = [w for w in self.running if "claiming from" in self._said(w)]
+            return bool(up)
+
+        until(some_up, timeout=60, step=0.05)
+        return self._random.choice(up)
+
+    def _said(self, worker: subprocess.Popen[bytes]) -> str:
+        return self._logs[worker.pid].read_text(errors="replace")
 
     def kill(self, worker: subprocess.Popen[bytes]) -> None:
         """SIGKILL ``worker`` (no clean-up of any kind), and start one in its place."""
