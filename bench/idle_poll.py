@@ -6,7 +6,8 @@ and the requests are counted on the simulators' side, ATS and suite. A warm poll
 counted (the OAuth token of the first is then stored); a ratio of 1.00 is O(1).
 
 Last line: ``idle_poll: requests=<n> suite_requests=<n> ms=<poll> baseline=<n>
-baseline_ms=<poll> ratio=<requests over baseline's>``.
+baseline_ms=<poll> ratio=<requests over baseline's> requests_10000=<n> ms_10000=<poll>``
+(the middle size for the chart).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from bench._idle_world import idle_world, poll
 
 RECORDS, BASELINE = 100_000, 1_000
+BETWEEN = (10_000,)  # for the chart: requests against record count
 ROUNDS = 3
 
 
@@ -46,9 +48,14 @@ def measure(records: int) -> tuple[int, int, float]:
 
 def run() -> str:
     base, base_suite, base_ms = measure(BASELINE)
+    between = ""
+    for size in BETWEEN:
+        ats, suite, ms = measure(size)
+        between += f" requests_{size}={ats + suite} ms_{size}={ms:.0f}"
     requests, suite, ms = measure(RECORDS)
     total, base_total = requests + suite, base + base_suite
     return (
         f"idle_poll: requests={total} suite_requests={suite} ms={ms:.0f} "
         f"baseline={base_total} baseline_ms={base_ms:.0f} ratio={total / base_total:.2f}"
+        f"{between}"
     )

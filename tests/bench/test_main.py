@@ -8,12 +8,22 @@ import pkgutil
 import pytest
 
 import bench
-from bench.__main__ import benchmarks, main
+from bench.__main__ import ROWS, Row, benchmarks, main, parse, rows, table
 
 
 def test_every_listed_name_is_a_benchmark() -> None:
     names = benchmarks()
-    assert names == ["embeds", "idle_poll", "load", "partner", "read", "sync", "webhooks"]
+    assert names == [
+        "embeds",
+        "idle_poll",
+        "latency",
+        "load",
+        "partner",
+        "read",
+        "scaleout",
+        "sync",
+        "webhooks",
+    ]
     for name in names:
         assert callable(getattr(importlib.import_module(f"bench.{name}"), "run", None)), name
 
@@ -24,11 +34,45 @@ def test_every_module_without_run_is_private() -> None:
     assert not helpers, f"bench modules without run() must be named _{helpers[0]}: {helpers}"
 
 
-@pytest.mark.parametrize("argv", [["_listing_api"], ["_webhook_server"], ["nope"], []])
+@pytest.mark.parametrize(
+    "argv", [["_listing_api"], ["_webhook_server"], ["nope"], ["load", "nope"]]
+)
 def test_a_helper_or_unknown_name_is_refused(
     argv: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(argv) == 2
     usage = capsys.readouterr().err
-    assert "NAME is one of: embeds, idle_poll, load, partner, read, sync, webhooks" in usage
+    assert f"NAME is one of: {', '.join(benchmarks())}" in usage
     assert "_listing_api" not in usage
+
+
+def test_list_prints_every_benchmark(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--list"]) == 0
+    assert capsys.readouterr().out.split() == benchmarks()
+
+
+def test_every_benchmark_has_rows_in_the_table() -> None:
+    assert sorted(ROWS) == benchmarks()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("read: rate=500 baseline=1000 ratio=0.50 rss_mb=80",
+         [Row("read", "list records/s vs plain httpx loop", "500", "1000", "0.50")]),
+        ("latency: p50_ms=30 p99_ms=90 baseline_p50_ms=3.0 baseline_p99_ms=9.0 ratio=10.0",
+         [Row("latency", "webhook-to-suite p50 ms vs direct write", "30", "3.0", "10.00"),
+          Row("latency", "webhook-to-suite p99 ms vs direct write", "90", "9.0", "10.00")]),
+        ("newbench: a=1 b=2", [Row("newbench", "a", "1", "", ""), Row("newbench", "b", "2", "", "")]),
+    ],
+)  # fmt: skip
+def test_a_last_line_becomes_table_rows(line: str, expected: list[Row]) -> None:
+    name, figures = parse(line)
+    assert rows(name, figures) == expected
+
+
+def test_the_table_aligns_its_columns() -> None:
+    text = table([Row("read", "list records/s", "500", "1000", "0.50")]).splitlines()
+    assert text[0].split() == ["benchmark", "figure", "value", "baseline", "ratio"]
+    assert text[1].split() == ["read", "list", "records/s", "500", "1000", "0.50"]
+    assert len(text[0]) == len(text[1])

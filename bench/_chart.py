@@ -1,0 +1,77 @@
+"""The chart of ``python -m bench --chart PATH``: throughput against worker count
+(``scaleout``) and an idle poll's requests against record count (``idle_poll``).
+
+    draw({"scaleout": {"baseline": "40", "rate": "70", ...}, "idle_poll": {...}}, path)
+
+Drawn with matplotlib's Agg backend (no display); a panel whose benchmark did not run
+says so instead of plotting.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+
+
+def _workers(figures: dict[str, str]) -> dict[int, float]:
+    points = {1: figures.get("baseline"), 2: figures.get("rate")}
+    points.update({int(k[1:]): v for k, v in figures.items() if k[:1] == "w" and k[1:].isdigit()})
+    return {k: float(v) for k, v in sorted(points.items()) if v is not None}
+
+
+def _records(figures: dict[str, str]) -> dict[int, tuple[float, float]]:
+    """Record count -> (requests, ms) of an idle poll."""
+    points = {1_000: (figures.get("baseline"), figures.get("baseline_ms")),
+              100_000: (figures.get("requests"), figures.get("ms"))}  # fmt: skip
+    for key, value in figures.items():
+        if key.startswith("requests_"):
+            size = int(key.removeprefix("requests_"))
+            points[size] = (value, figures.get(f"ms_{size}"))
+    return {k: (float(r), float(m)) for k, (r, m) in sorted(points.items()) if r and m}
+
+
+def draw(results: dict[str, dict[str, str]], path: Path) -> None:
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110)
+    workers = _workers(results.get("scaleout", {}))
+    if workers:
+        counts = list(workers)
+        left.plot(counts, list(workers.values()), "o-", label="measured")
+        one = workers.get(1)
+        if one:
+            left.plot(counts, [one * n for n in counts], "--", color="grey", label="linear")
+        left.set_xticks(counts)
+        left.legend()
+    else:
+        left.text(0.5, 0.5, "scaleout did not run", ha="center", transform=left.transAxes)
+    left.set_xlabel("connector worker processes (PostgreSQL)")
+    left.set_ylabel("events/s")
+    left.set_title("Throughput against worker count")
+    left.set_ylim(bottom=0)
+
+    records = _records(results.get("idle_poll", {}))
+    if records:
+        sizes = list(records)
+        right.plot(sizes, [r for r, _ in records.values()], "o-", label="requests per poll")
+        right.set_ylabel("requests (ATS and suite)")
+        right.set_ylim(0, max(r for r, _ in records.values()) * 2)
+        twin = right.twinx()
+        twin.plot(sizes, [m for _, m in records.values()], "s:", color="tab:orange",
+                  label="poll time, ms")  # fmt: skip
+        twin.set_ylabel("ms")
+        twin.set_ylim(bottom=0)
+        right.set_xscale("log")
+        lines = right.get_legend_handles_labels(), twin.get_legend_handles_labels()
+        right.legend(lines[0][0] + lines[1][0], lines[0][1] + lines[1][1], loc="lower right")
+    else:
+        right.text(0.5, 0.5, "idle_poll did not run", ha="center", transform=right.transAxes)
+    right.set_xlabel("applications held by the ATS, all synced")
+    right.set_title("Idle poll against record count")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path)
+    plt.close(figure)
