@@ -140,9 +140,14 @@ inbox = Table(
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys."""
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys. A server
+    database's pooled connections are tested as they are taken (one round trip): after
+    a failover or a restart every one of them is closed, and without the test the first
+    use of each fails (a webhook answered 503, a worker's batch lost to its lease)."""
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
 

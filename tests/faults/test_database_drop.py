@@ -11,9 +11,9 @@ import threading
 import time
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from engine.store.tables import inbox
+from engine.store.tables import inbox, make_engine
 from simulators.world import World
 from tests.conftest import clean_postgres
 from tests.faults.cluster import (
@@ -34,6 +34,7 @@ from tests.faults.cluster import (
 )
 
 CUTS = 4
+DELIVERIES = 1000
 
 
 def test_workers_recover_from_their_connections_cut_mid_run(
@@ -77,16 +78,16 @@ def test_webhooks_during_a_cut_are_stored_before_their_2xx_or_delivered_again(
         db = observer(postgres_url)
         secret = world.hook_secret
         requests = [
-            (f"evt-{n}", delivery(secret, "job_created", n, f"evt-{n}")) for n in range(400)
+            (f"evt-{n}", delivery(secret, "job_created", n, f"evt-{n}")) for n in range(DELIVERIES)
         ]
         closed: list[int] = []
         delivering = threading.Event()
         with Cluster(world, tmp_path) as cluster:
             ports = cluster.serve(2)
 
-            def cutting() -> None:  # a cut every 0.2 s for as long as deliveries go on
-                while delivering.is_set() and len(closed) < 50:
-                    time.sleep(0.2)
+            def cutting() -> None:  # a cut every 0.1 s for as long as deliveries go on
+                while delivering.is_set() and len(closed) < 100:
+                    time.sleep(0.1)
                     closed.append(cut(postgres_url))
 
             delivering.set()
@@ -116,3 +117,16 @@ def test_webhooks_during_a_cut_are_stored_before_their_2xx_or_delivered_again(
         assert all(200 <= got[-1] < 300 for got in answers.values())
         assert all(got == [200] for got in resumed.values()), resumed
         db.dispose()
+
+
+def test_the_engine_reconnects_after_a_cut_without_failing_a_query(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    try:
+        with engine.connect() as conn:  # a connection to return to the pool
+            before = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        assert cut(postgres_url) >= 1  # the pooled one, now closed by the server
+        with engine.connect() as conn:  # taken from the pool: tested, found dead, replaced
+            after = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        assert after != before
+    finally:
+        engine.dispose()
