@@ -1,11 +1,12 @@
 """Events per second of 1 ``connector worker`` process against 2, over one PostgreSQL.
 
 The simulators run in a process of their own (``_pg_world``), the suite answering each
-call 20 ms late, as a remote API does. Each run stores ``EVENTS`` ``job_created`` events
-of jobs not synced before straight into the inbox, then starts its workers (each with
-``--batch BATCH``, the same for every run) and times the inbox draining: from the moment
-a tenth of the events are done to the moment nine tenths are, so the workers' start and
-the last stragglers are left out. Each event reads its job from the ATS and creates a
+call 20 ms late, as a remote API does. Each run starts its workers (each with ``--batch
+BATCH``, the same for every run), waits until every one is claiming (a worker's start
+costs seconds of CPU, which would compete with the others' work), then stores
+``EVENTS`` ``job_created`` events of jobs not synced before straight into the inbox and
+times it draining: from the moment a tenth of the events are done to the moment nine
+tenths are, so the first claims and the last stragglers are left out. Each event reads its job from the ATS and creates a
 project in the suite. Baseline: 1 worker; ratio: 2 workers over 1. The runs with 3 and 4
 workers are kept for the chart (``figures``).
 
@@ -34,7 +35,7 @@ from simulators.world import TENANT
 ADMIN_URL = os.environ.get("CONNECTOR_BENCH_POSTGRES", "postgresql+psycopg://127.0.0.1:5432/test")
 DATABASE = "bench_scaleout"
 WORKERS = (1, 2, 3, 4)
-EVENTS = 300
+EVENTS = 240
 BATCH = 20  # the default of `connector worker`
 LATENCY_MS = 20
 TIMEOUT = 120.0
@@ -96,7 +97,6 @@ def _run(directory: Path, url: str, count: int, jobs: list[int]) -> float:
     try:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM inbox"))
-        inbox.add_many(_events(jobs))
         key = (directory / "key").read_text(encoding="utf-8")
         env = {**os.environ, "CONNECTOR_ENCRYPTION_KEY": key}
         command = [sys.executable, "-m", "engine.cli", "worker", "--config",
@@ -108,6 +108,11 @@ def _run(directory: Path, url: str, count: int, jobs: list[int]) -> float:
             for n in range(count)
         ]
         try:
+            for worker in workers:  # each says so once it claims: its start is behind it
+                assert worker.stderr is not None
+                if "claiming from" not in worker.stderr.readline():
+                    raise RuntimeError("a worker did not start")
+            inbox.add_many(_events(jobs))
             rate = _drain(inbox, workers)
         finally:
             for worker in workers:
