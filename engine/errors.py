@@ -21,6 +21,18 @@ class UpstreamError(ConnectorError):
         self.status = status
 
 
+class Unreachable(UpstreamError):
+    """An API gave no answer at all: refused connections, timeouts, resets."""
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the other side is down or busy for now (no answer, a 503, a
+    429) rather than that it refused this request: work it stopped should wait, not fail."""
+    return isinstance(exc, Unreachable) or (
+        isinstance(exc, UpstreamError) and exc.status in (429, 503)
+    )
+
+
 class AuthError(UpstreamError):
     """Authentication failed: bad credentials, a refused grant, or consent needed."""
 

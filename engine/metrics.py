@@ -30,6 +30,12 @@ class Metrics:
             ["tenant"],
             registry=self.registry,
         )
+        self.deferred = Counter(
+            "connector_events_deferred",
+            "Inbox event attempts put off because the other side was unavailable.",
+            ["tenant"],
+            registry=self.registry,
+        )
         self.latency = Histogram(
             "connector_sync_seconds", "Time to apply one inbox event through the sync engine.",
             ["tenant"], registry=self.registry,

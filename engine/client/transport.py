@@ -27,7 +27,7 @@ from engine.client.auth import AuthStrategy
 from engine.client.pacing import Pacer, backoff, retry_after
 from engine.client.redact import Redactor
 from engine.dsl import model
-from engine.errors import UnsafeRequest, UpstreamError
+from engine.errors import Unreachable, UnsafeRequest, UpstreamError
 
 log = logging.getLogger("connector.http")
 
@@ -122,7 +122,7 @@ class Transport:
         unsafe = not (idempotent or isinstance(exc, UNSENT))
         if attempt + 1 >= self.retry.max_attempts or unsafe:
             why = " (a POST is not retried: it may have been processed)" if unsafe else ""
-            raise UpstreamError(
+            raise Unreachable(
                 f"{self.name} unreachable after {attempt + 1} attempts: "
                 f"{type(exc).__name__} on {where}{why}",
                 **context,

@@ -5,12 +5,18 @@ same transaction as the write, so an event posted 500 times at once is stored on
 Workers claim rows with a lease; a killed worker's rows are taken over once the lease
 expires. Failures back off exponentially and end in the ``dead`` state, visible and
 retryable with ``connector inbox``. Rows about the same record are claimed in order.
+
+An event that could not be worked because the other side was unavailable (a 503, a 429,
+no answer) is deferred instead: it waits a short while and comes back, and the claim
+does not count towards dead-lettering, so an outage of any length delays work without
+losing it. Only an event deferred for longer than ``DEFER_LIMIT`` fails as usual.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import random
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +33,8 @@ LEASE = float(os.environ.get("CONNECTOR_INBOX_LEASE", "60"))
 MAX_ATTEMPTS = 8
 BACKOFF_CAP = 3600.0
 KEEP_DONE = 7 * 86400.0  # processed ids are kept this long for deduplication
+DEFER_CAP = float(os.environ.get("CONNECTOR_DEFER_CAP", "10"))  # longest wait between tries
+DEFER_LIMIT = 86400.0  # an event deferred for longer than this (since received) fails
 
 
 @dataclass(frozen=True)
@@ -41,12 +49,20 @@ class Event:
     attempts: int
     status: str
     last_error: str | None
+    deferrals: int = 0
+    received_at: float = 0.0
+
+    @property
+    def failures(self) -> int:
+        """The claims that failed: the deferred ones do not count."""
+        return self.attempts - self.deferrals
 
 
 def _event(row: Any) -> Event:
     return Event(
         row.id, row.tenant, row.source, row.dedup_key, row.event_type, row.record_key,
-        json.loads(row.payload), row.attempts, row.status, row.last_error,
+        json.loads(row.payload), row.attempts, row.status, row.last_error, row.deferrals,
+        row.received_at,
     )  # fmt: skip
 
 
@@ -183,23 +199,35 @@ class Inbox:
     def done(self, event: Event) -> bool:
         """Mark the event done; False when the lease was lost: another worker claimed it
         since (its epoch, the claim count, moved on), so this late word is fenced off."""
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                update(inbox)
-                .where(
-                    inbox.c.id == event.id,
-                    inbox.c.status == "processing",
-                    inbox.c.attempts == event.attempts,
-                )
-                .values(status="done", processed_at=time.time(), lease_until=None, last_error=None)
-            )
-        return bool(result.rowcount)
+        return (
+            self._settle(event, status="done", processed_at=time.time(), last_error=None) == "done"
+        )
 
     def failed(self, event: Event, error: str, *, now: float | None = None) -> str:
-        """Back off, or dead-letter after MAX_ATTEMPTS; returns the new status."""
+        """Back off, or dead-letter after MAX_ATTEMPTS failures; returns the new status
+        (``fenced`` when another worker has claimed the event since)."""
         now = time.time() if now is None else now
-        status = "dead" if event.attempts >= MAX_ATTEMPTS else "pending"
-        wait = min(BACKOFF_CAP, 2.0**event.attempts)
+        failures = event.failures
+        status = "dead" if failures >= MAX_ATTEMPTS else "pending"
+        wait = min(BACKOFF_CAP, 2.0**failures)
+        return self._settle(event, status=status, next_attempt_at=now + wait,
+                            last_error=error[:2000])  # fmt: skip
+
+    def defer(self, event: Event, reason: str, *, now: float | None = None) -> str:
+        """Put the event back for a try soon, the claim not counted as a failure:
+        ``deferred``, or ``fenced``. An event deferred for longer than DEFER_LIMIT
+        fails instead (its status is then what ``failed`` returns)."""
+        now = time.time() if now is None else now
+        if now - event.received_at > DEFER_LIMIT:
+            return self.failed(event, f"unavailable for over {DEFER_LIMIT / 3600:.0f} h: {reason}")
+        wait = min(DEFER_CAP, 2.0 ** min(event.deferrals, 10)) * random.uniform(0.5, 1.0)
+        settled = self._settle(event, status="pending", next_attempt_at=now + wait,
+                               last_error=f"deferred: {reason}"[:2000],
+                               deferrals=inbox.c.deferrals + 1)  # fmt: skip
+        return "deferred" if settled == "pending" else settled
+
+    def _settle(self, event: Event, *, status: str, **values: Any) -> str:
+        """End ``event``'s claim with ``status``, unless a later claim holds it."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(inbox)
@@ -209,12 +237,7 @@ class Inbox:
                     inbox.c.status == "processing",
                     inbox.c.attempts == event.attempts,
                 )
-                .values(
-                    status=status,
-                    next_attempt_at=now + wait,
-                    lease_until=None,
-                    last_error=error[:2000],
-                )
+                .values(status=status, lease_until=None, **values)
             )
         return status if result.rowcount else "fenced"
 
@@ -228,7 +251,9 @@ class Inbox:
         with self.engine.begin() as conn:
             return int(
                 conn.execute(
-                    query.values(status="pending", attempts=0, next_attempt_at=time.time())
+                    query.values(
+                        status="pending", attempts=0, deferrals=0, next_attempt_at=time.time()
+                    )
                 ).rowcount
             )
 

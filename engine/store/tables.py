@@ -126,7 +126,8 @@ inbox = Table(
     Column("record_key", String(300)),
     Column("payload", Text, nullable=False),
     Column("status", String(20), nullable=False, default="pending"),
-    Column("attempts", Integer, nullable=False, default=0),
+    Column("attempts", Integer, nullable=False, default=0),  # claims made: the lease epoch
+    Column("deferrals", Integer, nullable=False, server_default="0"),  # 0005
     Column("next_attempt_at", Float, nullable=False),
     Column("lease_until", Float),
     Column("last_error", Text),

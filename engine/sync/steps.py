@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import ConnectorError, UpstreamError
+from engine.errors import ConnectorError, UpstreamError, unavailable
 from engine.store.links import key
 
 # A context variable, not an attribute: tasks started inside ``collecting()`` inherit
@@ -41,6 +41,9 @@ class Step:
     """The id as the source API gave it, to try again."""
     transient: bool = field(default=False, repr=False, compare=False)
     """A failure worth another try: a timeout, a 429 or a 5xx."""
+    unavailable: bool = field(default=False, repr=False, compare=False)
+    """The other side is down or busy for now (no answer, a 503, a 429), not refusing
+    this record: the work waits for it instead of failing."""
 
 
 @dataclass
@@ -89,15 +92,8 @@ def failure(name: str, sid: str, target: Any, exc: ConnectorError, source: Any) 
     transient = isinstance(exc, UpstreamError) and (
         status is None or status in (408, 429) or status >= 500
     )
-    return Step(
-        "fail",
-        name,
-        sid,
-        key(target) if target is not None else None,
-        exc.message,
-        source,
-        transient,
-    )
+    target_id = key(target) if target is not None else None
+    return Step("fail", name, sid, target_id, exc.message, source, transient, unavailable(exc))
 
 
 def fields(payload: Mapping[str, Any]) -> str:

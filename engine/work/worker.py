@@ -5,6 +5,8 @@ flows the event lists) syncs that record, fetching it by id when the event is th
 thin event always reads the record as it is now, so a late retry never writes stale
 data. A poll (from the scheduler) runs its flow as a recorded run, as ``connector sync``
 does. A failed event backs off and, after a few attempts, waits in the dead-letter state.
+An event stopped only because the other side was unavailable (no answer, a 503, a 429)
+is deferred: it comes back soon, and no number of deferrals dead-letters it.
 
     worker = Worker(runtime, Inbox(runtime.engine))
     await worker.run_once()  # claims a batch, works it, returns how many events it took
@@ -18,8 +20,9 @@ import logging
 import socket
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
-from engine.errors import ConnectorError
+from engine.errors import ConnectorError, unavailable
 from engine.metrics import Metrics
 from engine.store.inbox import Event, Inbox
 from engine.sync import Step, SyncEngine, collecting
@@ -48,6 +51,7 @@ class Worker:
         self.batch = batch
         self.processed = 0
         self.failed = 0
+        self.deferred = 0
         self._held: dict[int, int] = {}  # events of the running batch not finished: their epoch
 
     async def run(self, stop: asyncio.Event, *, idle: float = 0.2) -> None:
@@ -116,7 +120,8 @@ class Worker:
         except Exception as exc:  # the tenant's clients could not even be made
             log.error("tenant=%s batch failed: %s", tenant_id, exc)
             for event in events:
-                self._fail(event, f"{type(exc).__name__}: {exc}")
+                if event.id in self._held:  # not settled by its own lane already
+                    self._fail(event, f"{type(exc).__name__}: {exc}", deferred=unavailable(exc))
 
     async def _in_order(self, sync: SyncEngine, tenant: TenantRuntime, events: list[Event]) -> None:
         for event in events:
@@ -125,23 +130,15 @@ class Worker:
             try:
                 failures = await self.handle(sync, tenant, event)
             except Exception as exc:  # one event's crash is that event's failure
-                self._fail(event, f"{type(exc).__name__}: {exc}")
+                self._fail(event, f"{type(exc).__name__}: {exc}", deferred=unavailable(exc))
                 continue
             finally:
                 WRITE_GUARD.reset(fence)
             if failures:
-                self._fail(
-                    event, "; ".join(f"{s.flow} {s.source_id}: {s.detail}" for s in failures)
-                )
+                said = "; ".join(f"{s.flow} {s.source_id}: {s.detail}" for s in failures)
+                self._fail(event, said, deferred=all(s.unavailable for s in failures))
             else:
-                if not self.inbox.done(event):
-                    log.warning("worker %s: event %s was claimed by another worker after this "
-                                "one's lease ended; its outcome is left to that one",
-                                self.name, event.dedup_key)  # fmt: skip
-                self._held.pop(event.id, None)
-                self.processed += 1
-                self.metrics.processed.labels(event.tenant).inc()
-                self.metrics.latency.labels(event.tenant).observe(time.perf_counter() - started)
+                self._done(event, time.perf_counter() - started)
 
     async def handle(self, sync: SyncEngine, tenant: TenantRuntime, event: Event) -> list[Step]:
         """Work one event; returns the records that failed (none: the event is done)."""
@@ -182,13 +179,47 @@ class Worker:
         """The key signed links (a partner's results page) are made with."""
         return self.runtime.tokens.signing_key
 
-    def _fail(self, event: Event, error: str) -> None:
-        status = self.inbox.failed(event, error)
+    def _done(self, event: Event, seconds: float) -> None:
+        status = self._settle(event, lambda: "done" if self.inbox.done(event) else "fenced")
+        if status == "fenced":
+            log.warning("worker %s: event %s was claimed by another worker after this one's "
+                        "lease ended; its outcome is left to that one",
+                        self.name, event.dedup_key)  # fmt: skip
+        if status in ("done", "fenced"):  # either way, its work was done here
+            self.processed += 1
+            self.metrics.processed.labels(event.tenant).inc()
+            self.metrics.latency.labels(event.tenant).observe(seconds)
+
+    def _settle(self, event: Event, settle: Callable[[], str]) -> str | None:
+        """Record an event's outcome in the inbox: its new status, or None when the
+        database could not be written (the event then returns when its lease ends, and
+        its retry, a suspect one, finds what this attempt wrote)."""
         self._held.pop(event.id, None)
+        try:
+            return settle()
+        except Exception as exc:
+            log.error("worker %s: the outcome of event %s could not be recorded (%s); it "
+                      "returns after its lease", self.name, event.dedup_key,
+                      type(exc).__name__)  # fmt: skip
+            return None
+
+    def _fail(self, event: Event, error: str, *, deferred: bool = False) -> None:
+        """End the event's claim as failed, or as ``deferred`` (to wait for a side
+        that is unavailable, the claim not counted against the event)."""
+        settle = self.inbox.defer if deferred else self.inbox.failed
+        status = self._settle(event, lambda: settle(event, error))
+        if status is None:
+            return
         if status == "fenced":  # another worker holds it now: its outcome counts, not ours
             log.warning("worker %s: event %s was claimed by another worker after this one's "
                         "lease ended; this attempt's failure is dropped", self.name,
                         event.dedup_key)  # fmt: skip
+            return
+        if status == "deferred":
+            self.deferred += 1
+            self.metrics.deferred.labels(event.tenant).inc()
+            log.info("tenant=%s event=%s deferred (%d so far): %s", event.tenant,
+                     event.dedup_key, event.deferrals + 1, error)  # fmt: skip
             return
         self.failed += 1
         self.metrics.failed.labels(event.tenant).inc()
@@ -196,7 +227,7 @@ class Worker:
             "tenant=%s event=%s attempt=%d %s: %s",
             event.tenant,
             event.dedup_key,
-            event.attempts,
+            event.failures,
             status,
             error,
         )

@@ -3,7 +3,8 @@
     GET  /_sim/faults              the knobs in force and what they injected
     POST /_sim/faults              {"error_rate", "latency_ms", "burst_429": {"every",
                                     "length", "retry_after"}, "drop_webhooks", "seed",
-                                    "lost_responses"}: replace them all (missing is off)
+                                    "lost_responses", "unavailable_s"}: replace them all
+                                   (missing is off)
     POST /_sim/reset               {...}: forget the data (options are the simulator's)
     GET  /_sim/state               everything the simulator holds
     GET  /_sim/deliveries          the webhook delivery log

@@ -2,7 +2,7 @@
 
     POST /_sim/faults {"error_rate": 0.2, "latency_ms": 30, "drop_webhooks": 0.1, "seed": 7,
                        "burst_429": {"every": 10, "length": 3, "retry_after": 1},
-                       "lost_responses": 0.5}
+                       "lost_responses": 0.5, "unavailable_s": 60}
 
     faults = FaultModel(seed=7, error_statuses=(500, 503))
     faults.set(Faults(error_rate=0.2))
@@ -11,12 +11,15 @@
 A burst of 429s is counted per caller key: of every ``every`` requests, the last ``length``
 are refused with ``Retry-After: retry_after``. Errors, dropped webhooks and lost responses
 draw from three RNGs seeded from ``seed``, so the same run sees the same faults, and
-turning one knob does not shift the others. ``injected`` counts what was done.
+turning one knob does not shift the others. ``unavailable_s`` is an outage: every
+request is answered 503 for that many seconds from when the knob is set, then none is.
+``injected`` counts what was done.
 """
 
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -24,8 +27,9 @@ from typing import Any
 from simulators.kit.errors import Invalid
 
 FAULT_KEYS = frozenset(
-    {"error_rate", "latency_ms", "burst_429", "drop_webhooks", "seed", "lost_responses"}
-)
+    {"error_rate", "latency_ms", "burst_429", "drop_webhooks", "seed", "lost_responses",
+     "unavailable_s"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,8 @@ class Faults:
     seed: int = 0
     lost_responses: float = 0.0
     """Share of writes that are applied but answered 502, as when a response is lost."""
+    unavailable_s: float = 0.0
+    """An outage: every request is answered 503 for this long after the knob is set."""
 
     @classmethod
     def parse(cls, body: Mapping[str, Any], default_seed: int = 0) -> Faults:
@@ -57,9 +63,11 @@ class Faults:
             value = body.get(name, 0.0)
             if not _number(value) or not 0 <= value <= 1:
                 problems[name] = f"must be a number from 0 to 1, got {value!r}"
+        for name in ("latency_ms", "unavailable_s"):
+            value = body.get(name, 0)
+            if not _number(value) or value < 0:
+                problems[name] = f"must be a number >= 0, got {value!r}"
         latency = body.get("latency_ms", 0)
-        if not _number(latency) or latency < 0:
-            problems["latency_ms"] = f"must be a number >= 0, got {latency!r}"
         seed = body.get("seed", default_seed)
         if not _integer(seed):
             problems["seed"] = f"must be an integer, got {seed!r}"
@@ -68,7 +76,8 @@ class Faults:
             raise Invalid(problems)
         return cls(float(body.get("error_rate", 0.0)), float(latency), burst,
                    float(body.get("drop_webhooks", 0.0)), seed,
-                   float(body.get("lost_responses", 0.0)))  # fmt: skip
+                   float(body.get("lost_responses", 0.0)),
+                   float(body.get("unavailable_s", 0.0)))  # fmt: skip
 
 
 def _burst(value: Any, problems: dict[str, str]) -> Burst | None:
@@ -111,7 +120,9 @@ class FaultModel:
         self.webhooks = random.Random(faults.seed + 1)
         self.lost = random.Random(faults.seed + 2)
         self._seen: dict[str, int] = {}
-        self.injected = {"errors": 0, "throttled": 0, "dropped_webhooks": 0, "lost_responses": 0}
+        self.injected = {"errors": 0, "throttled": 0, "dropped_webhooks": 0, "lost_responses": 0,
+                         "unavailable": 0}  # fmt: skip
+        self.down_until = time.monotonic() + faults.unavailable_s
         return faults
 
     def reset(self) -> None:
@@ -123,6 +134,9 @@ class FaultModel:
 
     def request_fault(self, key: str = "") -> Fault | None:
         """The fault for the next request of caller ``key``, if any."""
+        if time.monotonic() < self.down_until:
+            self.injected["unavailable"] += 1
+            return Fault(503)
         burst = self.settings.burst_429
         seen = self._seen.get(key, 0)
         self._seen[key] = seen + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -85,7 +86,19 @@ def test_fault_model_is_seeded_counts_per_key_and_counts_what_it_did() -> None:
     model.set(Faults(drop_webhooks=1.0, lost_responses=1.0, latency_ms=250))
     assert model.drop_webhook() and model.lose_response() and model.latency() == 0.25
     assert model.dump()["injected"] == {"errors": 0, "throttled": 0, "dropped_webhooks": 1,
-                                        "lost_responses": 1}  # fmt: skip
+                                        "lost_responses": 1, "unavailable": 0}  # fmt: skip
+
+
+def test_an_outage_answers_every_request_503_for_its_length_then_ends() -> None:
+    model = FaultModel()
+    with pytest.raises(Invalid) as caught:
+        Faults.parse({"unavailable_s": -1})
+    assert set(caught.value.fields) == {"unavailable_s"}
+    model.set(Faults.parse({"unavailable_s": 0.3}))
+    assert [model.request_fault(str(n)) for n in range(5)] == [Fault(503)] * 5
+    time.sleep(0.35)
+    assert model.request_fault() is None  # over: nothing else was asked for
+    assert model.dump()["injected"]["unavailable"] == 5
 
 
 def test_rate_windows_refuse_over_the_limit_with_retry_after() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -27,11 +29,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 def test_migrations_reach_head_and_match_the_tables(engine: Engine) -> None:
-    assert current(engine) == head() == "0004"
+    assert current(engine) == head() == "0005"
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), metadata) == []
     upgrade(engine)  # a second upgrade is a no-op
-    assert current(engine) == "0004"
+    assert current(engine) == "0005"
 
 
 def test_a_database_at_the_first_revision_upgrades_keeping_its_events(database_url: str) -> None:
@@ -40,7 +42,7 @@ def test_a_database_at_the_first_revision_upgrades_keeping_its_events(database_u
         upgrade(engine, "0001")
         Inbox(engine).add("acme", "greenhouse", "e-1", "job_created", {"a": 1}, "ats:job:1")
         upgrade(engine)
-        assert current(engine) == "0004"
+        assert current(engine) == "0005"
         with engine.connect() as conn:
             indexes = {i["name"] for i in inspect(conn).get_indexes("inbox")}
         assert "ix_inbox_received" in indexes
@@ -148,6 +150,20 @@ def test_tokens_round_trip_encrypted(engine: Engine) -> None:
     assert store.load("acme", "suite") == Token("b", 2.0, "r2")
     store.delete("acme", "suite")
     assert store.load("acme", "suite") is None
+
+
+def test_workers_saving_a_first_token_at_once_all_succeed(engine: Engine) -> None:
+    # each worker process fetches the tenant's first token itself: the saves race
+    store = TokenStore(engine, MultiFernet([Fernet(Fernet.generate_key())]))
+    start = threading.Barrier(8)
+
+    def save(n: int) -> None:
+        start.wait(timeout=10)
+        store.save("acme", "suite", Token(f"t{n}", float(n), None))
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(save, range(8)))  # raises what any save raised
+    assert store.load("acme", "suite").access_token in {f"t{n}" for n in range(8)}
 
 
 def test_partner_keys_are_kept_as_digests_and_revocable(engine: Engine) -> None:
