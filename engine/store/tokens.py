@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.errors import ConnectorError
 from engine.store.tables import tokens
@@ -83,14 +84,16 @@ class TokenStore:
             "expires_at": token.expires_at,
             "updated_at": time.time(),
         }
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        # one upsert, not update-then-insert: two workers saving a tenant's first token
+        # at once would both find nothing to update, and the second insert would fail
+        upsert = (
+            dialect.insert(tokens)
+            .values(tenant=tenant, provider=provider, **values)
+            .on_conflict_do_update(index_elements=["tenant", "provider"], set_=values)
+        )
         with self.engine.begin() as conn:
-            updated = conn.execute(
-                tokens.update()
-                .where(tokens.c.tenant == tenant, tokens.c.provider == provider)
-                .values(**values)
-            ).rowcount
-            if not updated:
-                conn.execute(tokens.insert().values(tenant=tenant, provider=provider, **values))
+            conn.execute(upsert)
 
     def delete(self, tenant: str, provider: str) -> None:
         with self.engine.begin() as conn:
