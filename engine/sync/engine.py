@@ -60,12 +60,14 @@ class SyncEngine:
         writer: type[Writer] = LiveWriter,
         spec: AtsSpec | None = None,
         on_step: Callable[[Step], None] | None = None,
+        clients: Mapping[Side, ApiClient] | None = None,
     ) -> None:
         self.tenant = tenant
         self.spec = spec or tenant.ats  # another spec: the same flows, some of them adjusted
         self.links = LinkStore(engine, tenant.id)
         self.summary = Summary()
-        self.clients: dict[Side, ApiClient] = {}
+        # clients given are the caller's to close; ``async with`` opens only the others
+        self.clients: dict[Side, ApiClient] = dict(clients or {})
         self.writer = writer(self.clients, self.links, Journal(engine, tenant.id))
         self.on_step = on_step  # a progress callback, called with each Step
         self._opened: list[list[Side]] = []  # per ``async with``: the clients it opened

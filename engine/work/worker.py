@@ -28,6 +28,7 @@ from engine.store.inbox import Event, Inbox
 from engine.sync import Step, SyncEngine, collecting
 from engine.sync.writers import WRITE_GUARD
 from engine.tenants import Runtime, TenantRuntime
+from engine.work.clients import KeptClients
 from engine.work.events import POLL, Poll, change_of
 from engine.work.partner import PARTNER, interview_of, partner_followup, send_callback
 
@@ -53,6 +54,7 @@ class Worker:
         self.failed = 0
         self.deferred = 0
         self._held: dict[int, int] = {}  # events of the running batch not finished: their epoch
+        self.clients = KeptClients()  # each tenant's, open from batch to batch
 
     async def run(self, stop: asyncio.Event, *, idle: float = 0.2) -> None:
         """Work until ``stop`` is set, pausing ``idle`` seconds when nothing is due.
@@ -60,17 +62,23 @@ class Worker:
         Nothing that goes wrong in a batch stops the loop: it is logged, its events
         come back when their lease ends, and the worker carries on.
         """
-        while not stop.is_set():
-            try:
-                worked = await self.run_once()
-            except Exception:
-                log.exception("worker %s: a batch failed", self.name)
-                worked = 0
-            if not worked:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), idle)
+        try:
+            while not stop.is_set():
+                try:
+                    worked = await self.run_once(keep_clients=True)
+                except Exception:
+                    log.exception("worker %s: a batch failed", self.name)
+                    worked = 0
+                if not worked:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), idle)
+        finally:
+            await self.clients.close()
 
-    async def run_once(self, *, now: float | None = None) -> int:
+    async def run_once(self, *, now: float | None = None, keep_clients: bool = False) -> int:
+        """Claim a batch and work it; how many events it took. With ``keep_clients``
+        (``run`` does) the tenants' clients stay open for the next batch on this loop,
+        to be closed by ``self.clients.close()``; otherwise the batch's own are closed."""
         events = self.inbox.claim(self.name, self.batch, now=now)
         if not events:
             return 0
@@ -80,7 +88,9 @@ class Worker:
             by_tenant[event.tenant].append(event)
         renewing = asyncio.create_task(self._renew())
         try:
-            await asyncio.gather(*(self._tenant(t, evs) for t, evs in by_tenant.items()))
+            await asyncio.gather(
+                *(self._tenant(t, evs, keep_clients) for t, evs in by_tenant.items())
+            )
         finally:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -99,19 +109,20 @@ class Worker:
                 except Exception:  # the database may be back before the lease ends
                     log.exception("worker %s: could not extend its leases", self.name)
 
-    async def _tenant(self, tenant_id: str, events: list[Event]) -> None:
+    async def _tenant(self, tenant_id: str, events: list[Event], keep_clients: bool) -> None:
         try:
             tenant = self.runtime.tenant(tenant_id)
         except ConnectorError as exc:
             for event in events:
                 self._fail(event, str(exc))
             return
-        sync = SyncEngine(tenant, self.runtime.engine)
         lanes: dict[str, list[Event]] = defaultdict(list)
         for event in events:  # claim() hands out one event per record at a time
             lanes[_lane(event)].append(event)
         try:
-            async with sync:  # one pair of clients for the whole batch
+            clients = await self.clients.of(tenant) if keep_clients else None
+            sync = SyncEngine(tenant, self.runtime.engine, clients=clients)
+            async with sync:  # opens (and then closes) only the clients not given
                 polls = lanes.pop(POLL, [])
                 await asyncio.gather(*(self._in_order(sync, tenant, evs) for evs in lanes.values()))
                 # then the polls: a poll listing a record an event of this batch is about
@@ -145,7 +156,7 @@ class Worker:
         if event.source == POLL:
             poll = Poll.of(event)
             # a run of its own: its retries and counts are the poll's, not the batch's
-            run = SyncEngine(tenant, self.runtime.engine)
+            run = SyncEngine(tenant, self.runtime.engine, clients=sync.clients)
             summary = await run.run([poll.flow], full=poll.full, trigger=poll.event_type)
             log.info("tenant=%s %s %s %s", tenant.id, poll.event_type, poll.flow, summary.counts)
             return summary.failures
