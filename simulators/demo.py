@@ -181,7 +181,7 @@ class Scenario:
         ]
 
 
-DEMO_POLL_INTERVAL = "2s"  # an ATS without webhooks is polled this often in the demo
+DEMO_POLL_INTERVAL = "2s"  # what webhooks do not tell of is polled this often in the demo
 
 
 def run(check: bool, ats: str | None = None) -> int:
@@ -203,7 +203,7 @@ def run(check: bool, ats: str | None = None) -> int:
 
 
 def _run(check: bool, signals: StopSignals, ats: AtsSimulator) -> int:
-    poll = DEMO_POLL_INTERVAL if ats.setup == "static" else None
+    poll = DEMO_POLL_INTERVAL  # the static setup, and the flows no webhook tells of
     with (
         tempfile.TemporaryDirectory(prefix="connector-demo-") as tmp,
         World(Path(tmp), ats=[ats], poll_interval=poll) as world,

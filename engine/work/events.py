@@ -90,6 +90,20 @@ def change_of(tenant: TenantRuntime, event: Event) -> RecordChange | None:
     )  # fmt: skip
 
 
+def hooked(tenant: TenantRuntime, flow: str) -> bool:
+    """Whether the ATS's webhooks tell of changes to ``flow``'s source: some event names
+    its resource (and the flow, where the event lists flows). A flow no webhook tells of
+    (Lever's postings, Workable's jobs) must be polled even on the ideal setup."""
+    spec = tenant.ats.sync[flow]
+    if spec.source_side != "ats":
+        return True  # the suite's webhooks cover every suite resource
+    return any(
+        event.resource == spec.source and (not event.flows or flow in event.flows)
+        for hook in tenant.ats.webhooks
+        for event in hook.events
+    )
+
+
 @dataclass(frozen=True)
 class Poll:
     """List a flow's source from its cursor, or in ``full`` (the reconcile pass, which

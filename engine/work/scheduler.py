@@ -1,7 +1,8 @@
 """The polling scheduler: puts polls in the inbox when they are due; workers run them.
 
 Each (tenant, flow) of a static-setup tenant is polled at its spec's interval (or the
-tenant's ``poll_interval`` in connector.yaml) from the stored cursor, and every tenant
+tenant's ``poll_interval`` in connector.yaml) from the stored cursor, as is a flow of an
+ideal-setup tenant that no webhook of its ATS tells of (``events.hooked``), and every tenant
 gets a full reconciliation pass at the spec's reconcile period (which finds records
 deleted at the source). A due poll becomes an inbox event:
 
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from engine.store.inbox import Inbox
 from engine.store.schedule import Stamps
 from engine.tenants import Runtime
-from engine.work.events import POLL, Poll
+from engine.work.events import POLL, Poll, hooked
 
 log = logging.getLogger("connector.scheduler")
 
@@ -72,7 +73,9 @@ class Scheduler:
                 polled = self.stamps.last(tenant_id, f"poll:{flow}")
                 if now - reconciled >= polling.reconcile:
                     out.append(Due(tenant_id, Poll(flow, full=True), reconciled))
-                elif tenant.config.setup == "static" and now - polled >= interval:
+                elif now - polled >= interval and (
+                    tenant.config.setup == "static" or not hooked(tenant, flow)
+                ):
                     out.append(Due(tenant_id, Poll(flow, full=False), polled))
         return out
 

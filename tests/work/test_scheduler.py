@@ -16,6 +16,7 @@ from engine.tenants import Runtime
 from engine.work.events import POLL
 from engine.work.scheduler import Scheduler
 from engine.work.worker import Worker
+from simulators.registry import SIMULATORS
 from simulators.world import TENANT, World
 
 POLLED = ["jobs_to_projects", "applications_to_invitations", "users_to_users"]
@@ -81,13 +82,32 @@ def test_static_tenants_poll_at_their_interval_and_reconcile(tmp_path: Path) -> 
         assert scheduler.fired[-3:] == [(TENANT, flow, True) for flow in POLLED]
 
 
-def test_ideal_tenants_only_reconcile(tmp_path: Path) -> None:
+def test_ideal_tenants_poll_only_the_flows_webhooks_leave_out(tmp_path: Path) -> None:
     with World(tmp_path) as world:
         clock = Clock()
         scheduler = Scheduler(world.runtime(), clock=clock)
         assert asyncio.run(scheduler.tick()) == 3
+        scheduler.fired.clear()
         clock.now += 15 * 60
-        assert asyncio.run(scheduler.tick()) == 0  # webhooks keep an ideal tenant current
+        assert asyncio.run(scheduler.tick()) == 1  # webhooks keep jobs and applications current
+        assert scheduler.fired == [
+            (TENANT, "users_to_users", False)
+        ]  # Greenhouse has no user hooks
+
+
+def test_an_ideal_tenant_polls_the_flows_no_webhook_tells_of(tmp_path: Path) -> None:
+    lever = next(ats for ats in SIMULATORS if ats.name == "lever")  # postings: no webhooks
+    with World(tmp_path, ats=[lever]) as world:
+        clock = Clock()
+        scheduler = Scheduler(world.runtime(), clock=clock)
+        asyncio.run(scheduler.tick())  # the first reconcile of each flow
+        scheduler.fired.clear()
+        clock.now += 15 * 60
+        assert asyncio.run(scheduler.tick()) == 2  # postings and users: no webhook of either
+        assert sorted(flow for _, flow, _ in scheduler.fired) == [
+            "jobs_to_projects", "users_to_users",
+        ]  # fmt: skip
+        assert all(tenant == TENANT and not full for tenant, _, full in scheduler.fired)
 
 
 def test_two_schedulers_store_a_due_poll_once(tmp_path: Path, database_url: str) -> None:
