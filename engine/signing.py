@@ -69,7 +69,9 @@ class EmbedTokens:
         if not dot or not body or not signature:
             raise TokenError("this link is not valid: its token is malformed")
         try:
-            valid = hmac.compare_digest(_unb64(signature), self._sign(body))
+            # the encoded forms are compared: decoding ignores a last character's spare
+            # bits, so several spellings of one signature would otherwise all pass
+            valid = hmac.compare_digest(signature.encode(), _b64(self._sign(body)).encode())
             claims = json.loads(_unb64(body)) if valid else None
         except (ValueError, TypeError):
             raise TokenError("this link is not valid: its token is malformed") from None
