@@ -163,7 +163,8 @@ def test_workers_saving_a_first_token_at_once_all_succeed(engine: Engine) -> Non
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(save, range(8)))  # raises what any save raised
-    assert store.load("acme", "suite").access_token in {f"t{n}" for n in range(8)}
+    saved = store.load("acme", "suite")
+    assert saved is not None and saved.access_token in {f"t{n}" for n in range(8)}
 
 
 def test_partner_keys_are_kept_as_digests_and_revocable(engine: Engine) -> None:
