@@ -5,7 +5,8 @@ syncing what they point to first (``refs.py``), then ``fields``, then one batche
 lookup; each record is then created and linked, updated when its owned fields changed,
 or skipped (``decisions.py``), and the writer carries that out (``writers.py``: the live
 writer writes, the plan writer only lists). A failure on one record is recorded with its reason and
-never stops the others.
+never stops the others; a listing that fails, its retries spent, fails its flow (a step
+whose source id is ``(listing)``) and never the run.
 
 Every kind of sync work comes in through this class's public methods:
 
@@ -46,6 +47,7 @@ from engine.tenants import TenantRuntime
 CONCURRENCY = 8
 RETRY_PASSES = 4  # passes over transiently failed records before a run gives up on them
 RETRY_DELAY = 0.5
+LISTING = "(listing)"  # the source id of a step that failed a flow's listing, not a record
 
 
 class SyncEngine:
@@ -224,7 +226,19 @@ class SyncEngine:
         seen: set[str] = set()
         newest: str | None = None
         query_since = next_since(since, overlap, resource.incremental) if since else None
-        async for page in source.pages(flow.source, since=query_since):
+        pages = source.pages(flow.source, since=query_since)
+        while True:
+            try:
+                page = await anext(pages)
+            except StopAsyncIteration:
+                break
+            except ConnectorError as exc:
+                # the listing stopped part way, its client's retries spent: this flow
+                # fails (its cursor stays, nothing unseen is taken for deleted), not the run
+                listing = failure(name, LISTING, None, exc, None)
+                listing.transient = False  # not for this run's retry passes: the next run lists
+                self._step(listing, flow)
+                return
             await self._process(name, page)
             for record in page:
                 seen.add(key(resource.id.search(record)))
