@@ -1,10 +1,10 @@
 """Four `connector worker` processes over one PostgreSQL, one of them killed with SIGKILL
-twenty times while they work 600 events (each killed one replaced at once): no event is
-lost, no suite record is made twice, and each record's events are worked in order.
+twenty times while they work 5,000 events (each killed one replaced at once): no event
+is lost, no suite record is made twice, and each record's events are worked in order.
 
-600 by default, ``CONNECTOR_FAULT_EVENTS`` for more (5,000 was run too). A worker spends
-tens of milliseconds of CPU on each event and about two seconds on starting, so on two
-cores the twenty-four starts and 600 events are what keep the test near a minute.
+``CONNECTOR_FAULT_EVENTS`` sets another count. A worker spends about a dozen milliseconds
+of CPU on an event and over a second on starting, so on two cores the 5,000 events and
+the twenty-four starts keep the test near a minute and a half.
 
 A kill can land anywhere: between a claim and its work, mid-request, or between the
 suite's create and the link that records it. The event then returns when its lease ends,
@@ -38,7 +38,7 @@ from tests.faults.cluster import (
 
 WORKERS = 4
 KILLS = 20
-EVENTS = int(os.environ.get("CONNECTOR_FAULT_EVENTS", "600"))
+EVENTS = int(os.environ.get("CONNECTOR_FAULT_EVENTS", "5000"))
 LENGTH = 4  # a tenth of the events are about jobs with 4 (created, then updated 3 times)
 SERIES = EVENTS // 10 // LENGTH
 SINGLES = EVENTS - SERIES * LENGTH
