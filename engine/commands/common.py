@@ -17,7 +17,7 @@ from pathlib import Path
 
 from engine.dsl.diagnostics import SpecError
 from engine.errors import ConnectorError
-from engine.store.migrate import current, database_errors, head, shown
+from engine.store.migrate import HEAD, current, database_errors, shown
 from engine.tenants import Runtime, unset_variables
 
 DEFAULT_CONFIG = "connector.yaml"
@@ -79,10 +79,9 @@ def check_database(runtime: Runtime) -> None:
             raise ConnectorError(f"no database at {file}: {UPGRADE} to create it")
     with database_errors(url):
         at = current(runtime.engine)
-    newest = head()
-    if at != newest:
+    if at != HEAD:
         state = "has no tables" if at is None else f"is at revision {at}"
-        raise ConnectorError(f"the database {shown(url)} {state}, not {newest}: {UPGRADE}")
+        raise ConnectorError(f"the database {shown(url)} {state}, not {HEAD}: {UPGRADE}")
 
 
 def fail(exc: Exception) -> int:

@@ -3,10 +3,13 @@ holds data, and the head matches the tables the code declares."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from sqlalchemy import String, inspect
 
 from engine.store.journal import Journal
-from engine.store.migrate import current, head, upgrade
+from engine.store.migrate import HEAD, current, head, upgrade
 from engine.store.tables import make_engine
 
 
@@ -31,3 +34,30 @@ def test_a_widget_run_is_recorded_after_upgrading_from_0002(database_url: str) -
         assert journal.finish_run(run_id, {"created": 1}, error=None) == "ok"
     finally:
         engine.dispose()
+
+
+def test_head_names_the_newest_migration() -> None:
+    """Commands compare the database with ``HEAD`` without loading Alembic; a new
+    migration that does not move it would make every command refuse a migrated database."""
+    assert head() == HEAD, f"set HEAD in engine/store/migrate.py to {head()!r}"
+
+
+def test_current_reads_the_revision_at_each_step(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        assert current(engine) is None  # no tables yet
+        upgrade(engine, "0003")
+        assert current(engine) == "0003"
+        upgrade(engine)
+        assert current(engine) == HEAD
+    finally:
+        engine.dispose()
+
+
+def test_a_command_starts_without_loading_alembic() -> None:
+    """Only the commands that migrate pay for Alembic's import."""
+    probe = ("import sys, engine.cli, engine.commands.common, engine.commands.worker; "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")  # fmt: skip
+    ran = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True)  # fmt: skip
+    assert ran.stdout.strip() == "[]", ran.stdout
