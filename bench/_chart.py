@@ -1,5 +1,6 @@
 """The chart of ``python -m bench --chart PATH``: throughput against worker count
-(``scaleout``) and an idle poll's requests against record count (``idle_poll``).
+(``scaleout``), end-to-end sync throughput against record count (``sync``), and an idle
+poll's requests against record count (``idle_poll``).
 
     draw({"scaleout": {"baseline": "40", "rate": "70", ...}, "idle_poll": {...}}, path)
 
@@ -35,8 +36,16 @@ def _records(figures: dict[str, str]) -> dict[int, tuple[float, float]]:
     return {k: (float(r), float(m)) for k, (r, m) in sorted(points.items()) if r and m}
 
 
+def _synced(figures: dict[str, str]) -> dict[int, float]:
+    """Applications synced -> applications a second."""
+    points = {2_000: figures.get("rate")}
+    points.update({int(k.removeprefix("rate_")): v for k, v in figures.items()
+                   if k.startswith("rate_") and k.removeprefix("rate_").isdigit()})  # fmt: skip
+    return {k: float(v) for k, v in sorted(points.items()) if v is not None}
+
+
 def draw(results: dict[str, dict[str, str]], path: Path) -> None:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2), dpi=110)
+    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(15, 4.2), dpi=110)
     workers = _workers(results.get("scaleout", {}))
     if workers:
         counts = list(workers)
@@ -52,6 +61,18 @@ def draw(results: dict[str, dict[str, str]], path: Path) -> None:
     left.set_ylabel("events/s")
     left.set_title("Throughput against worker count")
     left.set_ylim(bottom=0)
+
+    synced = _synced(results.get("sync", {}))
+    if synced:
+        middle.plot(list(synced), list(synced.values()), "o-", label="measured")
+        middle.set_xscale("log")
+        middle.legend(loc="lower right")
+    else:
+        middle.text(0.5, 0.5, "sync did not run", ha="center", transform=middle.transAxes)
+    middle.set_xlabel("applications synced, 50 per job (SQLite)")
+    middle.set_ylabel("applications/s, end to end")
+    middle.set_title("Sync throughput against record count")
+    middle.set_ylim(bottom=0)
 
     records = _records(results.get("idle_poll", {}))
     if records:

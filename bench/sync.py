@@ -5,7 +5,11 @@ that makes the same suite writes (a project per job, a candidate and an invitati
 application) with the same concurrency, no engine: the ratio is what the engine's
 reading, mapping, link bookkeeping and audit cost on top of the writes themselves.
 
-Last line: ``sync: rate=<applications/s> sql_per_record=<x> rss_mb=<peak> baseline=<applications/s> ratio=<x>``.
+The engine alone also syncs ``SIZES`` (500 and 8,000 applications), each into a fresh
+suite, for the chart of throughput against record count.
+
+Last line: ``sync: rate=<applications/s> sql_per_record=<x> rss_mb=<peak>
+baseline=<applications/s> ratio=<x> rate_500=<applications/s> rate_8000=<applications/s>``.
 """
 
 from __future__ import annotations
@@ -70,12 +74,18 @@ async def baseline(suite_url: str) -> float:
         return APPLICATIONS / (time.perf_counter() - start)
 
 
-def run() -> str:
+SIZES = (500, 8_000)  # applications, 50 per job: the engine alone, for the chart
+
+
+def _sync(jobs: int, per_job: int, *, with_baseline: bool) -> tuple[float, int, Any, float]:
+    """Sync ``jobs`` x ``per_job`` applications into a fresh suite: applications a second,
+    SQL statements, the run's counts, and (``with_baseline``) the httpx loop's rate."""
+    count = jobs * per_job
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         world = subprocess.Popen(
-            [sys.executable, "-m", "simulators", str(directory), "--jobs", str(JOBS),
-             "--applications-per-job", str(PER_JOB)],
+            [sys.executable, "-m", "simulators", str(directory), "--jobs", str(jobs),
+             "--applications-per-job", str(per_job)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
         try:
@@ -86,7 +96,7 @@ def run() -> str:
             statements = 0
 
             @event.listens_for(engine, "before_cursor_execute")
-            def count(*_: Any) -> None:
+            def counted(*_: Any) -> None:
                 nonlocal statements
                 statements += 1
 
@@ -98,19 +108,28 @@ def run() -> str:
             start = time.perf_counter()
             summary = asyncio.run(SyncEngine(runtime.tenant(TENANT), engine).run())
             seconds = time.perf_counter() - start
-            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             state = httpx.get(f"{urls['suite']}/_sim/state", timeout=60).json()
             invitations = state["companies"][TENANT]["invitations"]
             synced = {i["external_id"] for i in invitations}
-            assert len(synced) == APPLICATIONS == len(invitations), (len(synced), summary.counts)
-            base = asyncio.run(baseline(urls["suite"]))
+            assert len(synced) == count == len(invitations), (len(synced), summary.counts)
+            base = asyncio.run(baseline(urls["suite"])) if with_baseline else 0.0
         finally:
             if world.stdin:
                 world.stdin.close()
-            world.wait(timeout=30)
-    rate = APPLICATIONS / seconds
-    print(f"applications={APPLICATIONS} seconds={seconds:.1f} counts={summary.counts}")
+            world.wait(timeout=60)
+    return count / seconds, statements, summary.counts, base
+
+
+def run() -> str:
+    rate, statements, counts, base = _sync(JOBS, PER_JOB, with_baseline=True)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"applications={APPLICATIONS} rate={rate:.0f} counts={counts}")
+    sizes = {}
+    for size in SIZES:
+        sizes[size], _, counts, _ = _sync(size // PER_JOB, PER_JOB, with_baseline=False)
+        print(f"applications={size} rate={sizes[size]:.0f} counts={counts}")
+    extra = " ".join(f"rate_{size}={value:.0f}" for size, value in sizes.items())
     return (
         f"sync: rate={rate:.0f} sql_per_record={statements / APPLICATIONS:.2f} rss_mb={rss:.0f} "
-        f"baseline={base:.0f} ratio={rate / base:.2f}"
+        f"baseline={base:.0f} ratio={rate / base:.2f} {extra}"
     )
