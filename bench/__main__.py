@@ -46,7 +46,7 @@ ROWS: dict[str, list[tuple[str, str, str, str | None]]] = {
     "idle_poll": [
         ("idle poll requests, 100,000 vs 1,000 records", "requests", "baseline", "ratio")
     ],
-    "load": [("spec load ms vs yaml.safe_load", "ms", "baseline_ms", "ratio")],
+    "load": [("spec load ms vs libyaml safe load", "ms", "baseline_ms", "ratio")],
     "partner": [
         ("partner routes p99 ms vs bare Starlette", "p99_ms", "baseline_p99_ms", None),
         ("partner routes req/s vs bare Starlette", "rate", "baseline", "ratio"),

@@ -66,6 +66,8 @@ def draw(results: dict[str, dict[str, str]], path: Path) -> None:
     if synced:
         middle.plot(list(synced), list(synced.values()), "o-", label="measured")
         middle.set_xscale("log")
+        middle.set_xticks(list(synced), [f"{size:,}" for size in synced])
+        middle.minorticks_off()
         middle.legend(loc="lower right")
     else:
         middle.text(0.5, 0.5, "sync did not run", ha="center", transform=middle.transAxes)
