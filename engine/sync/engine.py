@@ -40,14 +40,13 @@ from engine.sync.flows import run_order
 from engine.sync.inflight import InFlight
 from engine.sync.pages import echoes, sort_page
 from engine.sync.refs import resolve_refs
-from engine.sync.steps import Step, Summary, collect, failure
+from engine.sync.steps import Step, Summary, collect, failure, listing_failed
 from engine.sync.writers import LiveWriter, Writer
 from engine.tenants import TenantRuntime
 
 CONCURRENCY = 8
 RETRY_PASSES = 4  # passes over transiently failed records before a run gives up on them
 RETRY_DELAY = 0.5
-LISTING = "(listing)"  # the source id of a step that failed a flow's listing, not a record
 
 
 class SyncEngine:
@@ -232,12 +231,8 @@ class SyncEngine:
                 page = await anext(pages)
             except StopAsyncIteration:
                 break
-            except ConnectorError as exc:
-                # the listing stopped part way, its client's retries spent: this flow
-                # fails (its cursor stays, nothing unseen is taken for deleted), not the run
-                listing = failure(name, LISTING, None, exc, None)
-                listing.transient = False  # not for this run's retry passes: the next run lists
-                self._step(listing, flow)
+            except ConnectorError as exc:  # its cursor stays; nothing unseen is deleted
+                self._step(listing_failed(name, exc), flow)
                 return
             await self._process(name, page)
             for record in page:

@@ -96,6 +96,18 @@ def failure(name: str, sid: str, target: Any, exc: ConnectorError, source: Any) 
     return Step("fail", name, sid, target_id, exc.message, source, transient, unavailable(exc))
 
 
+LISTING = "(listing)"  # the source id of a step that failed a flow's listing, not a record
+
+
+def listing_failed(name: str, exc: ConnectorError) -> Step:
+    """Flow ``name``'s listing stopped part way, its client's retries spent: the flow
+    fails, not the run. Not for the run's retry passes (they retry records): the next run
+    lists again. A 429 or 503 marks it unavailable, so that a worker's poll defers."""
+    step = failure(name, LISTING, None, exc, None)
+    step.transient = False
+    return step
+
+
 def fields(payload: Mapping[str, Any]) -> str:
     """The detail of a write: the names of the fields it sent, sorted."""
     return ", ".join(sorted(payload))

@@ -8,7 +8,7 @@ import asyncio
 
 from engine.store.links import LinkStore
 from engine.sync import Summary, SyncEngine
-from engine.sync.engine import LISTING
+from engine.sync.steps import LISTING
 from engine.tenants import Runtime
 from simulators.world import TENANT, World
 
