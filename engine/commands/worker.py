@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         with worker_slot(runtime):
             inbox = Inbox(runtime.engine)
             worker = Worker(runtime, inbox, name=name, batch=args.batch)
+            inbox.listen(worker.wake)  # the scheduler's polls are claimed as they are stored
             scheduler = None if args.no_scheduler else Scheduler(runtime, inbox)
             where = shown(runtime.database_url)
             state = "off" if scheduler is None else "on"

@@ -15,10 +15,11 @@ losing it. Only an event deferred for longer than ``DEFER_LIMIT`` fails as usual
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Insert
 
 from engine.store.tables import inbox
+
+log = logging.getLogger("connector.inbox")
 
 # How long a claimed event is a worker's; a killed worker's events return after it.
 LEASE = float(os.environ.get("CONNECTOR_INBOX_LEASE", "60"))
@@ -101,6 +104,13 @@ class Inbox:
         self.engine = engine
         self.lease = lease  # how long a claim holds an event unless it is extended
         self._insert = _insert(engine)  # built once: a webhook's hot path is this insert
+        self._listeners: list[Callable[[], None]] = []
+
+    def listen(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` each time this object has stored a new event, from the
+        thread that stored it: the worker of the same process is woken at once instead
+        of at its next look (workers elsewhere still look every fraction of a second)."""
+        self._listeners.append(callback)
 
     def add(
         self,
@@ -128,6 +138,12 @@ class Inbox:
             identity = (row["tenant"], row["source"], row["dedup_key"])
             answers.append(identity in stored)
             stored.discard(identity)  # the same event twice in one batch went in once
+        if any(answers):
+            for listener in self._listeners:
+                try:
+                    listener()
+                except Exception:  # the events are stored: a listener's trouble is its own
+                    log.exception("an inbox listener failed")
         return answers
 
     def claim(self, worker: str, limit: int = 20, *, now: float | None = None) -> list[Event]:

@@ -58,6 +58,8 @@ def create_app(runtime: Runtime, *, worker: bool = True, scheduler: bool = False
     cache = TTLCache(on_lookup=lambda result: metrics.embed_cache.labels(result).inc())
     widget_clients = ClientPool()
     background = Worker(runtime, inbox, name="embedded", metrics=metrics)
+    if worker:  # a webhook stored here is worked at once, not at the worker's next look
+        inbox.listen(background.wake)
     polls = Scheduler(runtime, inbox)
 
     def suite_client(tenant: str) -> ApiClient | None:

@@ -55,24 +55,38 @@ class Worker:
         self.deferred = 0
         self._held: dict[int, int] = {}  # events of the running batch not finished: their epoch
         self.clients = KeptClients()  # each tenant's, open from batch to batch
+        self._woken: asyncio.Event | None = None  # set by wake(), while run() runs
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def wake(self) -> None:
+        """Look for work now instead of at the end of the idle pause; safe from any
+        thread (``Inbox.listen(worker.wake)`` calls it from the one that stored)."""
+        loop, woken = self._loop, self._woken
+        if loop is None or woken is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed: nothing to wake
+            loop.call_soon_threadsafe(woken.set)
 
     async def run(self, stop: asyncio.Event, *, idle: float = 0.2) -> None:
         """Work until ``stop`` is set, pausing ``idle`` seconds when nothing is due.
 
         Nothing that goes wrong in a batch stops the loop: it is logged, its events
-        come back when their lease ends, and the worker carries on.
+        come back when their lease ends, and the worker carries on. ``wake()`` ends a
+        pause early.
         """
+        self._loop, self._woken = asyncio.get_running_loop(), asyncio.Event()
         try:
             while not stop.is_set():
+                self._woken.clear()  # before the claim: an event stored after it wakes us
                 try:
                     worked = await self.run_once(keep_clients=True)
                 except Exception:
                     log.exception("worker %s: a batch failed", self.name)
                     worked = 0
                 if not worked:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), idle)
+                    await _first(stop, self._woken, timeout=idle)
         finally:
+            self._loop = self._woken = None
             await self.clients.close()
 
     async def run_once(self, *, now: float | None = None, keep_clients: bool = False) -> int:
@@ -242,6 +256,16 @@ class Worker:
             status,
             error,
         )
+
+
+async def _first(*events: asyncio.Event, timeout: float) -> None:
+    """Wait until one of ``events`` is set, or ``timeout`` seconds."""
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 def _lane(event: Event) -> str:
