@@ -11,6 +11,7 @@ says so instead of plotting.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -44,6 +45,19 @@ def _synced(figures: dict[str, str]) -> dict[int, float]:
     return {k: float(v) for k, v in sorted(points.items()) if v is not None}
 
 
+def _frame(axes: Any, *, ran: bool, name: str, xlabel: str, title: str,
+           ylabel: str | None = None, from_zero: bool = True) -> None:  # fmt: skip
+    """Label a panel, saying so in it when its benchmark did not run."""
+    if not ran:
+        axes.text(0.5, 0.5, f"{name} did not run", ha="center", transform=axes.transAxes)
+    axes.set_xlabel(xlabel)
+    if ylabel:
+        axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    if from_zero:
+        axes.set_ylim(bottom=0)
+
+
 def draw(results: dict[str, dict[str, str]], path: Path) -> None:
     figure, (left, middle, right) = plt.subplots(1, 3, figsize=(15, 4.2), dpi=110)
     workers = _workers(results.get("scaleout", {}))
@@ -55,12 +69,9 @@ def draw(results: dict[str, dict[str, str]], path: Path) -> None:
             left.plot(counts, [one * n for n in counts], "--", color="grey", label="linear")
         left.set_xticks(counts)
         left.legend()
-    else:
-        left.text(0.5, 0.5, "scaleout did not run", ha="center", transform=left.transAxes)
-    left.set_xlabel("connector worker processes (PostgreSQL)")
-    left.set_ylabel("events/s")
-    left.set_title("Throughput against worker count")
-    left.set_ylim(bottom=0)
+    _frame(left, ran=bool(workers), name="scaleout", ylabel="events/s",
+           xlabel="connector worker processes (PostgreSQL)",
+           title="Throughput against worker count")  # fmt: skip
 
     synced = _synced(results.get("sync", {}))
     if synced:
@@ -69,12 +80,9 @@ def draw(results: dict[str, dict[str, str]], path: Path) -> None:
         middle.set_xticks(list(synced), [f"{size:,}" for size in synced])
         middle.minorticks_off()
         middle.legend(loc="lower right")
-    else:
-        middle.text(0.5, 0.5, "sync did not run", ha="center", transform=middle.transAxes)
-    middle.set_xlabel("applications synced, 50 per job (SQLite)")
-    middle.set_ylabel("applications/s, end to end")
-    middle.set_title("Sync throughput against record count")
-    middle.set_ylim(bottom=0)
+    _frame(middle, ran=bool(synced), name="sync", ylabel="applications/s, end to end",
+           xlabel="applications synced, 50 per job (SQLite)",
+           title="Sync throughput against record count")  # fmt: skip
 
     records = _records(results.get("idle_poll", {}))
     if records:
@@ -90,10 +98,9 @@ def draw(results: dict[str, dict[str, str]], path: Path) -> None:
         right.set_xscale("log")
         lines = right.get_legend_handles_labels(), twin.get_legend_handles_labels()
         right.legend(lines[0][0] + lines[1][0], lines[0][1] + lines[1][1], loc="lower right")
-    else:
-        right.text(0.5, 0.5, "idle_poll did not run", ha="center", transform=right.transAxes)
-    right.set_xlabel("applications held by the ATS, all synced")
-    right.set_title("Idle poll against record count")
+    _frame(right, ran=bool(records), name="idle_poll", from_zero=False,
+           xlabel="applications held by the ATS, all synced",
+           title="Idle poll against record count")  # fmt: skip
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path)
