@@ -5,6 +5,9 @@ only the echo of our own write, and which cannot be read at all.
     page.chosen    # [(12, {"id": 12, "status": "open", ...})]  to map and write
     page.filtered  # [14]  'when' is false: skipped, or the delete policy when_filtered
     page.steps     # [Step("skip", ..., "13", detail="echo: ..."), Step("fail", ..., "?")]
+
+A record whose id is missing, or is not a string or an integer, fails with ``?`` as its
+id: nothing can be written for it that a later run could find again.
 """
 
 from __future__ import annotations
@@ -41,8 +44,11 @@ def sort_page(
         except JMESPathError as exc:  # an expression that fails on this record's data
             page.steps.append(Step("fail", name, "?", detail=f"'when' or 'id' failed: {exc}"))
             continue
-        if source_id is None:
+        if source_id is None or source_id == "":
             page.steps.append(Step("fail", name, "?", detail="the record has no id"))
+        elif not usable_id(source_id):
+            detail = f"the record's id is a {type(source_id).__name__}, not a string or an integer"
+            page.steps.append(Step("fail", name, "?", detail=detail))
         elif key(source_id) in echoes:
             page.steps.append(Step("skip", name, key(source_id), detail=ECHO))
         elif not wanted:
@@ -50,6 +56,13 @@ def sort_page(
         else:
             page.chosen.append((source_id, record))
     return page
+
+
+def usable_id(value: Any) -> bool:
+    """Whether an API's id for a record can name it: a string or an integer. A list,
+    an object, a float or a boolean in the id's place is a broken answer, and a record
+    synced under it could never be found again."""
+    return isinstance(value, str | int) and not isinstance(value, bool)
 
 
 def echoes(
