@@ -159,8 +159,12 @@ class ApiClient:
             )  # fmt: skip
             body = self._json(response, resource)
             records = endpoint.records.search(body) if endpoint.records else body
-            if records is None:
-                records = []
+            if records is None:  # an answer without its records is broken, not empty: a
+                where = endpoint.records.source if endpoint.records else "its top level"
+                raise UpstreamError(  # lookup that took it for empty would create twice
+                    f"the answer holds no list of records at {where!r}",
+                    tenant=self.tenant, resource=resource,
+                )  # fmt: skip
             if not isinstance(records, list):
                 raise UpstreamError(
                     f"expected a list of records, got {type(records).__name__}",

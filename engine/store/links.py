@@ -47,6 +47,15 @@ def key(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def usable_id(value: Any) -> bool:
+    """Whether an API's id for a record can name it: a non-empty string or an integer.
+    A list, an object, a float or a boolean in the id's place is a broken answer, and a
+    record linked under it could never be found again."""
+    if isinstance(value, str):
+        return value != ""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class Link:
     id: int

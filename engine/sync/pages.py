@@ -20,7 +20,7 @@ from jmespath.exceptions import JMESPathError
 from engine.dsl.expressions import Expr
 from engine.dsl.mapping import truthy
 from engine.dsl.spec import AtsSpec, Flow
-from engine.store.links import LinkStore, key
+from engine.store.links import LinkStore, key, usable_id
 from engine.sync.steps import Step
 
 ECHO = "echo: the record is as this engine last wrote it"
@@ -56,13 +56,6 @@ def sort_page(
         else:
             page.chosen.append((source_id, record))
     return page
-
-
-def usable_id(value: Any) -> bool:
-    """Whether an API's id for a record can name it: a string or an integer. A list,
-    an object, a float or a boolean in the id's place is a broken answer, and a record
-    synced under it could never be found again."""
-    return isinstance(value, str | int) and not isinstance(value, bool)
 
 
 def echoes(

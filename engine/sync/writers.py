@@ -22,7 +22,7 @@ from engine.client.api import ApiClient
 from engine.dsl.spec import Flow
 from engine.errors import ConnectorError, UpstreamError
 from engine.store.journal import AuditEntry, Journal
-from engine.store.links import LinkConflict, LinkStore, Side
+from engine.store.links import LinkConflict, LinkStore, Side, usable_id
 from engine.sync.decisions import Change
 from engine.sync.steps import Step
 
@@ -157,8 +157,9 @@ class LiveWriter(Writer):
             # record cannot be changed later anyway, so a stand-in id links it and it is
             # never written twice
             target_id = f"unanswered:{change.sid}"
-        if target_id is None:
-            raise UpstreamError(f"the created {flow.target} came back without an id")
+        if not usable_id(target_id):
+            # it may exist now: a retry looks it up by the flow's match fields first
+            raise UpstreamError(f"the created {flow.target} came back without a usable id")
         ats_id, suite_id = (
             (change.source_id, target_id)
             if flow.direction == "to_suite"

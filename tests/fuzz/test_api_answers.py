@@ -1,11 +1,14 @@
-"""Arbitrary ATS answers never crash a sync, and lose nothing once the ATS answers well.
+"""Arbitrary API answers never crash a sync, and lose or double nothing once the APIs
+answer well again.
 
-A proxy on loopback stands between Connector and the Greenhouse simulator and, for each
-example, mangles the JSON of every read it passes on: a whole body replaced, a record
-replaced, a field dropped, or a field given a value of another type. Each sync run must
-return its summary (a bad answer is a failed step, never an exception out of the run),
-and must not write more suite records than the ATS holds. When the proxy stops mangling,
-one more run brings every application in, once each.
+A proxy on loopback stands between Connector and one simulator, and for each example
+mangles the JSON it passes on: a whole body replaced, a record replaced, a field
+dropped, or a field given a value of another type. On the Greenhouse side it mangles
+reads; on the suite's, the answers to writes as well (the write was made, its answer
+is garbage: a lost answer by another name). Each sync run must return its summary (a bad
+answer is a failed step, never an exception out of the run) and must never hold a
+record twice. When the proxy stops mangling, one more run brings every application in,
+once each.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from engine.store.links import LinkStore
 from engine.sync import SyncEngine
 from engine.sync import engine as sync_engine
 from engine.tenants import Runtime
@@ -79,11 +84,13 @@ def mangles(draw: st.DrawFn) -> Mangle:
 
 
 class Mangler:
-    """A reverse proxy to ``upstream`` that passes writes on untouched and mangles the
-    JSON of reads with ``self.mangle`` while one is set."""
+    """A reverse proxy to ``upstream`` that mangles, with ``self.mangle`` while one is
+    set, the JSON of successful answers to ``methods`` under ``prefix``."""
 
-    def __init__(self, upstream: str) -> None:
+    def __init__(self, upstream: str, *, prefix: str = "/", methods: tuple[str, ...] = ("GET",)):
         self.upstream = upstream
+        self.prefix = prefix
+        self.methods = methods
         self.mangle: Mangle | None = None
         self.mangled = 0
         self.app = Starlette(routes=[Route("/{path:path}", self.forward,
@@ -96,7 +103,8 @@ class Mangler:
                                         params=list(request.query_params.multi_items()),
                                         headers=headers, content=await request.body())  # fmt: skip
         body: bytes = answer.content
-        if self.mangle is not None and request.method == "GET" and answer.is_success:
+        wanted = request.method in self.methods and request.url.path.startswith(self.prefix)
+        if self.mangle is not None and wanted and answer.is_success:
             try:
                 parsed = json.loads(body)
             except ValueError:
@@ -109,21 +117,45 @@ class Mangler:
         return Response(body, status_code=answer.status_code, headers=kept)
 
 
-@pytest.fixture(scope="module")
-def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Mangler, Runtime]]:
-    directory: Path = tmp_path_factory.mktemp("answers")
+@contextmanager
+def _proxied(
+    directory: Path, side: str, **mangler: Any
+) -> Iterator[tuple[World, Mangler, Runtime]]:
+    """A world whose ``side`` (greenhouse or suite) Connector reaches through a Mangler."""
     with pytest.MonkeyPatch.context() as patch, World(directory) as world:
         # a broken answer counts as transient: the run's retry passes need not wait long
         patch.setattr(sync_engine, "RETRY_DELAY", 0.01)
         world.greenhouse.seed_data(jobs=JOBS, applications_per_job=PER_JOB, job_status="open",
                                    stage_name="Video Interview", status="in_process")  # fmt: skip
-        upstream = world.greenhouse_server.url
-        mangler = Mangler(upstream)
-        with LoopbackServer(mangler.app) as proxy:
+        server = world.greenhouse_server if side == "greenhouse" else world.suite_server
+        upstream = server.url
+        proxy = Mangler(upstream, **mangler)
+        with LoopbackServer(proxy.app) as front:
             config = world.config_path.read_text(encoding="utf-8")
-            assert upstream in config
-            world.config_path.write_text(config.replace(upstream, proxy.url), encoding="utf-8")
-            yield world, mangler, world.runtime()
+            if side == "greenhouse":
+                changed = config.replace(upstream, front.url)
+            else:  # the API only: OAuth and the public pages stay the suite's own
+                changed = config.replace(f"base_url: {upstream}/", f"base_url: {front.url}/")
+            assert changed != config
+            world.config_path.write_text(changed, encoding="utf-8")
+            yield world, proxy, world.runtime()
+
+
+@pytest.fixture(scope="module")
+def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, Mangler, Runtime]]:
+    with _proxied(tmp_path_factory.mktemp("answers"), "greenhouse") as found:
+        yield found
+
+
+@pytest.fixture(scope="module")
+def suite_proxied(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[World, Mangler, Runtime]]:
+    methods = ("GET", "POST", "PATCH", "PUT")
+    with _proxied(
+        tmp_path_factory.mktemp("suite"), "suite", prefix="/api/", methods=methods
+    ) as found:
+        yield found
 
 
 def _sync(runtime: Runtime, *, full: bool) -> dict[str, int]:
@@ -131,29 +163,26 @@ def _sync(runtime: Runtime, *, full: bool) -> dict[str, int]:
     return asyncio.run(engine.run(full=full)).counts
 
 
-@settings(max_examples=25, deadline=None)
-@given(mangle=mangles(), full=st.booleans())
-def test_a_mangled_answer_is_a_failed_step_never_a_crash(
-    proxied: tuple[World, Mangler, Runtime], mangle: Mangle, full: bool
-) -> None:
+def _mangled_run(proxied: tuple[World, Mangler, Runtime], mangle: Mangle, full: bool) -> None:
     world, mangler, runtime = proxied
     mangler.mangle, before = mangle, mangler.mangled
     try:
         counts = _sync(runtime, full=full)  # returns: whatever the answers were
     finally:
         mangler.mangle = None
-    assert mangler.mangled > before  # the reads were mangled
+    assert mangler.mangled > before  # the answers were mangled
     assert set(counts) == {"created", "updated", "deleted", "skipped", "failed"}
+    _never_twice(world)
+
+
+def _never_twice(world: World) -> None:
     company = world.company
-    assert len(company.invitations) <= JOBS * PER_JOB, "more invitations than applications"
-    assert max(Counter(i["external_id"] for i in company.invitations.values()).values(),
-               default=1) == 1  # fmt: skip
+    for kind in (company.projects, company.candidates, company.invitations):
+        held = Counter(r.get("external_id") for r in kind.values())
+        assert max(held.values(), default=1) == 1, held
 
 
-def test_once_the_answers_are_sound_everything_arrives_once(
-    proxied: tuple[World, Mangler, Runtime],
-) -> None:
-    """Runs after the examples above (same module, same world)."""
+def _all_once(proxied: tuple[World, Mangler, Runtime]) -> None:
     world, _, runtime = proxied
     for full in (True, False):
         counts = _sync(runtime, full=full)
@@ -163,3 +192,57 @@ def test_once_the_answers_are_sound_everything_arrives_once(
     assert set(invitations) == expected and max(invitations.values()) == 1
     projects = Counter(p["external_id"] for p in world.company.projects.values())
     assert len(projects) == JOBS and max(projects.values()) == 1
+
+
+@settings(max_examples=20, deadline=None)
+@given(mangle=mangles(), full=st.booleans())
+def test_a_mangled_ats_answer_is_a_failed_step_never_a_crash(
+    proxied: tuple[World, Mangler, Runtime], mangle: Mangle, full: bool
+) -> None:
+    _mangled_run(proxied, mangle, full)
+
+
+def test_once_the_ats_answers_well_everything_arrives_once(
+    proxied: tuple[World, Mangler, Runtime],
+) -> None:
+    """Runs after the examples above, on the same world."""
+    _all_once(proxied)
+
+
+@settings(max_examples=20, deadline=None)
+@given(mangle=mangles(), full=st.booleans())
+def test_a_mangled_suite_answer_is_a_failed_step_never_a_crash(
+    suite_proxied: tuple[World, Mangler, Runtime], mangle: Mangle, full: bool
+) -> None:
+    _mangled_run(suite_proxied, mangle, full)
+
+
+def test_once_the_suite_answers_well_everything_arrives_once(
+    suite_proxied: tuple[World, Mangler, Runtime],
+) -> None:
+    """Runs after the examples above, on the same world: what a garbled answer hid
+    was made once, and is found by its match fields instead of being made again."""
+    _all_once(suite_proxied)
+
+
+def test_a_create_answered_with_a_broken_id_is_found_again_not_linked_to_it(
+    tmp_path: Path,
+) -> None:
+    """The suite makes each project but answers its id as a list: nothing is linked to
+    that id; the retry finds the project by its external id and links the real one."""
+
+    def broken_id(body: Any) -> Any:
+        if isinstance(body, dict) and "id" in body:
+            return {**body, "id": [body["id"]]}
+        return body
+
+    with _proxied(tmp_path, "suite", prefix="/api/v1/projects", methods=("POST",)) as found:
+        world, mangler, runtime = found
+        mangler.mangle = broken_id
+        _sync(runtime, full=False)
+        assert mangler.mangled >= JOBS
+        mangler.mangle = None
+        _all_once(found)
+        made = {p["id"] for p in world.company.projects.values()}
+        linked = {link.suite_id for link in LinkStore(runtime.engine, TENANT).all("job")}
+        assert linked == made
