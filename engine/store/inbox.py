@@ -23,10 +23,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, exists, func, select, update
+from sqlalchemy import Engine, and_, delete, exists, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Insert
 
+from engine.store.notify import CHANNEL, notifies
 from engine.store.tables import inbox
 
 log = logging.getLogger("connector.inbox")
@@ -105,11 +106,13 @@ class Inbox:
         self.lease = lease  # how long a claim holds an event unless it is extended
         self._insert = _insert(engine)  # built once: a webhook's hot path is this insert
         self._listeners: list[Callable[[], None]] = []
+        self._notify = text(f"NOTIFY {CHANNEL}") if notifies(engine) else None
 
     def listen(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` each time this object has stored a new event, from the
         thread that stored it: the worker of the same process is woken at once instead
-        of at its next look (workers elsewhere still look every fraction of a second)."""
+        of at its next look. (On PostgreSQL the store also notifies the workers of other
+        processes: ``engine.store.notify``.)"""
         self._listeners.append(callback)
 
     def add(
@@ -133,6 +136,8 @@ class Inbox:
         rows = [event.row(now) for event in events]
         with self.engine.begin() as conn:
             stored = {tuple(row) for row in conn.execute(self._insert, rows)} if rows else set()
+            if stored and self._notify is not None:  # sent at the commit: wakes other workers
+                conn.execute(self._notify)
         answers = []
         for row in rows:
             identity = (row["tenant"], row["source"], row["dedup_key"])

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from engine.errors import ConnectorError, unavailable
 from engine.metrics import Metrics
 from engine.store.inbox import Event, Inbox
+from engine.store.notify import Listener
 from engine.sync import Step, SyncEngine, collecting
 from engine.sync.writers import WRITE_GUARD
 from engine.tenants import Runtime, TenantRuntime
@@ -72,9 +73,11 @@ class Worker:
 
         Nothing that goes wrong in a batch stops the loop: it is logged, its events
         come back when their lease ends, and the worker carries on. ``wake()`` ends a
-        pause early.
+        pause early: an event stored in this process calls it (``Inbox.listen``), and on
+        PostgreSQL so does one stored by any other (``engine.store.notify``).
         """
         self._loop, self._woken = asyncio.get_running_loop(), asyncio.Event()
+        listener = Listener(self.inbox.engine, self.wake).start()  # other processes' stores
         try:
             while not stop.is_set():
                 self._woken.clear()  # before the claim: an event stored after it wakes us
@@ -87,6 +90,7 @@ class Worker:
                     await _first(stop, self._woken, timeout=idle)
         finally:
             self._loop = self._woken = None
+            await asyncio.to_thread(listener.close)
             await self.clients.close()
 
     async def run_once(self, *, now: float | None = None, keep_clients: bool = False) -> int:
