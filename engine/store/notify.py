@@ -46,8 +46,6 @@ class Listener:
         self.engine = engine
         self.wake = wake
         self.poll = poll  # how often the thread checks that it should stop
-        self.heard = 0
-        self.connected = threading.Event()  # set while a LISTEN connection is open
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -69,17 +67,13 @@ class Listener:
             try:
                 with psycopg.connect(conninfo(self.engine), autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
-                    self.connected.set()
                     wait = RECONNECT[0]
                     self.wake()  # events stored while it was not listening
                     while not self._stop.is_set():
                         for _ in conn.notifies(timeout=self.poll):
-                            self.heard += 1
                             self.wake()
             except psycopg.Error as exc:
-                self.connected.clear()
                 log.warning("inbox listener: %s; listening again in %.1f s",
                             type(exc).__name__, wait)  # fmt: skip
                 self._stop.wait(wait)
                 wait = min(longest, wait * 2)
-        self.connected.clear()

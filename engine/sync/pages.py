@@ -44,7 +44,7 @@ def sort_page(
         except JMESPathError as exc:  # an expression that fails on this record's data
             page.steps.append(Step("fail", name, "?", detail=f"'when' or 'id' failed: {exc}"))
             continue
-        if source_id is None or source_id == "":
+        if source_id in (None, ""):
             page.steps.append(Step("fail", name, "?", detail="the record has no id"))
         elif not usable_id(source_id):
             detail = f"the record's id is a {type(source_id).__name__}, not a string or an integer"
